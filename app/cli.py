@@ -1,0 +1,176 @@
+"""The command line: parses, calls one service, prints. See contract/CLI.md."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import click
+
+from app.config import Settings, load_settings
+from app.errors import HydrascopeError
+
+
+class HydrascopeGroup(click.Group):
+    """Turns expected failures into one line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("hydrascope: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+            if ctx.params.get("debug") or (ctx.obj and ctx.obj.get("debug")):
+                raise
+            message = str(exc).strip() or type(exc).__name__
+            if not isinstance(exc, HydrascopeError):
+                message = f"{type(exc).__name__}: {message}"
+            first, _, rest = message.partition("\n")
+            click.echo(f"hydrascope: {first}", err=True)
+            if rest:
+                click.echo(rest, err=True)
+            sys.exit(1)
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        obj["settings"] = load_settings()
+    settings: Settings = obj["settings"]
+    return settings
+
+
+def say(message: str) -> None:
+    """Progress for a person, on stderr so stdout stays machine-readable."""
+    click.echo(message, err=True)
+
+
+@click.group(cls=HydrascopeGroup)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.version_option(package_name="hydrascope")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Hydrascope: find and explain hydra networks of fake accounts."""
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+# -- db ---------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The managed local Neo4j server."""
+
+
+def _managed(ctx: click.Context) -> Any:
+    from app.db.managed import ManagedNeo4j
+
+    settings = settings_of(ctx)
+    if not settings.managed:
+        raise HydrascopeError(
+            f"NEO4J_URI is set ({settings.neo4j_uri}): the managed server is not used; "
+            "unset NEO4J_URI to manage the local one"
+        )
+    return ManagedNeo4j(settings)
+
+
+def prepare_graph(settings: Settings) -> None:
+    """Make sure the graph answers and its schema is current (every writing command)."""
+    from app.db.graph import open_graph
+    from app.db.migrations import apply_migrations
+
+    with open_graph(settings) as graph:
+        for name in apply_migrations(graph):
+            say(f"applied schema migration {name}")
+
+
+@db.command("start")
+@click.pass_context
+def db_start(ctx: click.Context) -> None:
+    """Start the managed Neo4j and wait until Bolt answers."""
+    settings = settings_of(ctx)
+    if not settings.managed:
+        prepare_graph(settings)
+        click.echo(f"using the Neo4j at {settings.neo4j_uri} (NEO4J_URI); nothing to start")
+        return
+    server = _managed(ctx)
+    began = time.monotonic()
+    started = server.start(say=say)
+    prepare_graph(settings)
+    if started:
+        click.echo(f"Neo4j started at {server.uri} in {time.monotonic() - began:.1f}s "
+                   f"(home {server.home})")
+    else:
+        click.echo(f"Neo4j already running at {server.uri} (pid {server.pid()})")
+
+
+@db.command("stop")
+@click.pass_context
+def db_stop(ctx: click.Context) -> None:
+    """Stop the managed Neo4j cleanly."""
+    server = _managed(ctx)
+    if server.stop():
+        click.echo("Neo4j stopped")
+    else:
+        click.echo("Neo4j was not running")
+
+
+@db.command("status")
+@click.pass_context
+def db_status(ctx: click.Context) -> None:
+    """Say whether the managed Neo4j runs (exit 0) or not (exit 3)."""
+    server = _managed(ctx)
+    status = server.status()
+    click.echo(status.describe())
+    if not status.running:
+        sys.exit(3)
+
+
+@db.command("env")
+@click.pass_context
+def db_env(ctx: click.Context) -> None:
+    """Print export lines that point other tools at the managed Neo4j."""
+    server = _managed(ctx)
+    for line in server.env_lines():
+        click.echo(line)
+
+
+# -- serve / demo -----------------------------------------------------------
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from app.web.app import create_app
+
+    app = create_app(settings)
+    say(f"Hydrascope on http://{host}:{port}/ (Ctrl-C stops)")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the investigator web app."""
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    _serve(settings, host, port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int) -> None:
+    """Start the managed Neo4j (unless NEO4J_URI is set), then serve the app."""
+    settings = settings_of(ctx)
+    if settings.managed:
+        ctx.invoke(db_start)
+    prepare_graph(settings)
+    _serve(settings, host, port)

@@ -1,0 +1,88 @@
+"""Settings from the environment: the one place that reads it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOME = Path.home() / ".local" / "share" / "hydrascope"
+DEVELOPMENT_SECRET = "hydrascope-development-secret-change-me"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Everything Hydrascope reads from the environment (see contract/CLI.md)."""
+
+    # Only the names in contract/CLI.md (and HYDRASCOPE_*) are read: never HOME.
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="HYDRASCOPE_")
+
+    neo4j_uri: str | None = Field(default=None, validation_alias=_env("NEO4J_URI"))
+    neo4j_user: str | None = Field(default=None, validation_alias=_env("NEO4J_USER"))
+    neo4j_password: str | None = Field(default=None, validation_alias=_env("NEO4J_PASSWORD"))
+    neo4j_database: str = Field(default="neo4j", validation_alias=_env("NEO4J_DATABASE"))
+
+    home: Path = Field(default=DEFAULT_HOME, validation_alias=_env("HYDRASCOPE_HOME"))
+    neo4j_port: int = Field(default=7687, ge=1, le=65535,
+                            validation_alias=_env("HYDRASCOPE_NEO4J_PORT"))
+    # Where the managed server's jars live. Defaults to <home>/neo4j/lib; a
+    # test run points its throw-away home at the jars of the usual home so the
+    # runtime is fetched once per machine, not once per run.
+    neo4j_lib_dir: Path | None = Field(default=None,
+                                       validation_alias=_env("HYDRASCOPE_NEO4J_LIB"))
+    neo4j_heap: str | None = Field(default=None, validation_alias=_env("HYDRASCOPE_NEO4J_HEAP"))
+    neo4j_pagecache: str | None = Field(default=None,
+                                        validation_alias=_env("HYDRASCOPE_NEO4J_PAGECACHE"))
+    neo4j_start_timeout: float = Field(default=180.0, gt=0,
+                                       validation_alias=_env("HYDRASCOPE_NEO4J_START_TIMEOUT"))
+    # Extra arguments for Maven when the runtime is assembled (a mirror's
+    # settings file, offline mode, another local repository).
+    maven_args: str = Field(default="", validation_alias=_env("HYDRASCOPE_MAVEN_ARGS"))
+
+    environment: str = Field(default="development", validation_alias=_env("HYDRASCOPE_ENV"))
+    secret_key: str = Field(default=DEVELOPMENT_SECRET,
+                            validation_alias=_env("HYDRASCOPE_SECRET_KEY"))
+
+    cypher_dir: Path = PROJECT_ROOT / "cypher"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    static_dir: Path = PROJECT_ROOT / "static"
+    node_modules_dir: Path = PROJECT_ROOT / "node_modules"
+
+    @property
+    def managed(self) -> bool:
+        """True when Hydrascope runs its own Neo4j (no NEO4J_URI given)."""
+        return not self.neo4j_uri
+
+    @property
+    def neo4j_home(self) -> Path:
+        """The managed server's home: conf, data, logs, run."""
+        return self.home / "neo4j"
+
+    @property
+    def neo4j_lib(self) -> Path:
+        """The managed server's jar directory."""
+        return self.neo4j_lib_dir or self.neo4j_home / "lib"
+
+    @property
+    def bolt_uri(self) -> str:
+        """The URI the driver connects to."""
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.neo4j_port}"
+
+    def check_production(self) -> None:
+        """Refuse development defaults outside development."""
+        if self.environment != "development" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ConfigError(
+                "HYDRASCOPE_SECRET_KEY must be set when HYDRASCOPE_ENV is not 'development'"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment once; overrides (by field name) win, for tests."""
+    return Settings().model_copy(update=overrides)

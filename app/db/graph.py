@@ -1,0 +1,124 @@
+"""The one object that talks to Neo4j: a driver plus the named Cypher files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from neo4j import Driver, GraphDatabase, Session
+from neo4j.exceptions import AuthError, DriverError, Neo4jError
+
+from app.config import Settings
+from app.db.cypher import load_statement
+from app.db.managed import USER, ManagedNeo4j
+from app.errors import GraphUnavailable
+
+
+def credentials(settings: Settings) -> tuple[str, str]:
+    """User and password: from the environment, else the managed server's."""
+    user = settings.neo4j_user or USER
+    if settings.neo4j_password is not None:
+        return user, settings.neo4j_password
+    if settings.managed:
+        return user, ManagedNeo4j(settings).password()
+    raise GraphUnavailable("NEO4J_URI is set but NEO4J_PASSWORD is not")
+
+
+def create_driver(settings: Settings) -> Driver:
+    """The process's one driver (created at start-up, passed around)."""
+    return GraphDatabase.driver(
+        settings.bolt_uri,
+        auth=credentials(settings),
+        max_connection_pool_size=50,
+        connection_acquisition_timeout=30,
+        # Fail fast when the graph is down instead of retrying for half a minute.
+        connection_timeout=5,
+        max_transaction_retry_time=5,
+        # Schema hints ("label does not exist" on an empty graph) are noise
+        # for the app; the query guard reads notifications itself.
+        notifications_min_severity="OFF",
+    )
+
+
+class Graph:
+    """Runs the statements of cypher/ by name against one database."""
+
+    def __init__(self, driver: Driver, settings: Settings):
+        self.driver = driver
+        self.settings = settings
+        self.database = settings.neo4j_database
+
+    def statement(self, name: str) -> str:
+        return load_statement(self.settings.cypher_dir, name)
+
+    @contextmanager
+    def session(self, **kwargs: Any) -> Iterator[Session]:
+        with self.driver.session(database=self.database, **kwargs) as session:
+            yield session
+
+    def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run a named read statement; rows as dicts."""
+        query = self.statement(name)
+
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(query, params)]
+
+        with self.session() as session:
+            return session.execute_read(work)
+
+    def write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run a named write statement in one managed transaction; rows as dicts."""
+        query = self.statement(name)
+
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(query, params)]
+
+        with self.session() as session:
+            return session.execute_write(work)
+
+    def autocommit(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run a named statement in an auto-commit transaction (procedures, schema)."""
+        return self.run_text(self.statement(name), **params)
+
+    def run_text(self, query: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run a statement given as text in an auto-commit transaction.
+
+        For schema statements (which cannot share a transaction with data) and
+        for tests; application code uses named files.
+        """
+        with self.session() as session:
+            return [record.data() for record in session.run(query, params)]
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            self.driver.execute_query("RETURN 1", database_=self.database)
+            return True
+        except (DriverError, Neo4jError, OSError):
+            return False
+
+    def check(self) -> None:
+        """Raise a clear error when the graph does not answer."""
+        try:
+            self.driver.verify_connectivity()
+        except AuthError as exc:
+            raise GraphUnavailable(f"Neo4j at {self.settings.bolt_uri} refused the credentials: "
+                                   f"{exc.message}") from None
+        except (DriverError, Neo4jError, OSError) as exc:
+            hint = " (start it with 'hydrascope db start')" if self.settings.managed else ""
+            raise GraphUnavailable(
+                f"Neo4j does not answer at {self.settings.bolt_uri}{hint}: {exc}"
+            ) from None
+
+
+@contextmanager
+def open_graph(settings: Settings) -> Iterator[Graph]:
+    """A Graph with its own driver, for short-lived processes (the CLI)."""
+    driver = create_driver(settings)
+    try:
+        graph = Graph(driver, settings)
+        graph.check()
+        yield graph
+    finally:
+        driver.close()
