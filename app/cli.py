@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -137,6 +139,41 @@ def db_env(ctx: click.Context) -> None:
     server = _managed(ctx)
     for line in server.env_lines():
         click.echo(line)
+
+
+# -- load -------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--rejects", "rejects", type=click.Path(path_type=Path, dir_okay=False),
+              help="CSV file for rejected rows (default: under HYDRASCOPE_HOME/rejects).")
+@click.option("--json", "as_json", is_flag=True, help="Print only the load report as JSON.")
+@click.pass_context
+def load(ctx: click.Context, directory: Path, rejects: Path | None, as_json: bool) -> None:
+    """Load the tables in DIRECTORY (accounts, sessions, ip_intel; see INGEST.md)."""
+    from app.db.graph import open_graph
+    from app.ingest.loader import default_rejects_path, load_directory
+    from app.ingest.readers import find_tables
+
+    settings = settings_of(ctx)
+    find_tables(directory)  # a missing or ambiguous file fails before the graph is touched
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        report = load_directory(graph, directory, rejects or default_rejects_path(settings.home),
+                                progress=None if not as_json else False)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), sort_keys=True))
+        return
+    for name, table in report.tables.items():
+        extra = f", ignored columns: {', '.join(table.ignored_columns)}" \
+            if table.ignored_columns else ""
+        click.echo(f"{name:<9} read {table.read:>10,}  loaded {table.loaded:>10,}  "
+                   f"new {table.new:>10,}  rejected {table.rejected:>8,}{extra}")
+    if report.rejects_file:
+        click.echo(f"{report.rejected:,} rejected rows, with file, line and reason, in "
+                   f"{report.rejects_file}")
+    click.echo(f"loaded in {report.seconds:.1f}s")
 
 
 # -- serve / demo -----------------------------------------------------------

@@ -1,0 +1,407 @@
+"""Load a directory of provider logs into the evidence graph.
+
+Rows stream from the readers through validation into batches; each batch is
+written in one transaction (so a crash or Ctrl-C leaves every committed batch
+whole), while the next batch is validated. Sessions already in the graph are
+skipped, and every roll-up is updated by new sessions only, so a rerun of the
+same files changes nothing and a rerun after an interruption completes the
+load.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import ipaddress
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+
+from neo4j.exceptions import DriverError, Neo4jError
+
+from app.db.graph import Graph
+from app.errors import HydrascopeError
+from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS, Table, clean_row
+from app.ingest.readers import RawRow, SourceFile, TableReader, find_tables
+from app.progress import Progress
+
+ACCOUNT_BATCH = 5_000
+INTEL_BATCH = 5_000
+SESSION_BATCH = 10_000
+USER_AGENT_KEY_LIMIT = 512
+
+# Entities a session links to: (input column, statement, how to key it).
+SESSION_ENTITIES = (
+    ("ip", "ingest/session_ips"),
+    ("device_fingerprint", "ingest/session_devices"),
+    ("api_key_id", "ingest/session_api_keys"),
+    ("user_agent", "ingest/session_user_agents"),
+    ("prompt_fingerprint", "ingest/session_templates"),
+)
+
+
+class LoadError(HydrascopeError):
+    """The load could not go on (the graph stopped answering, a file broke off)."""
+
+
+@dataclass
+class TableReport:
+    file: str
+    read: int = 0
+    loaded: int = 0
+    new: int = 0
+    rejected: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "read": self.read, "loaded": self.loaded, "new": self.new,
+            "rejected": self.rejected, "ignored_columns": self.ignored_columns,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.read / self.seconds) if self.seconds else None,
+        }
+
+
+@dataclass
+class LoadReport:
+    load_id: str
+    directory: str
+    tables: dict[str, TableReport] = field(default_factory=dict)
+    rejects_file: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> int:
+        return sum(t.rejected for t in self.tables.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "load_id": self.load_id, "directory": self.directory,
+            "tables": {name: t.as_dict() for name, t in self.tables.items()},
+            "rejected": self.rejected, "rejects_file": self.rejects_file,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class RejectsWriter:
+    """The rejects file (CSV: file, line, column, reason, raw), created on first use."""
+
+    HEADER = ("file", "line", "column", "reason", "raw")
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fh: IO[str] | None = None
+        self._writer: Any = None
+        self.count = 0
+
+    def add(self, file: str, line: int, column: str, reason: str, raw: str) -> None:
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            self._writer = csv.writer(self._fh)
+            self._writer.writerow(self.HEADER)
+        self._writer.writerow((file, line, column, reason, raw))
+        self.count += 1
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+@lru_cache(maxsize=200_000)
+def address_facts(address: str) -> tuple[int, str]:
+    """IP version and the /24 (IPv4) or /48 (IPv6) prefix the detector groups by."""
+    ip = ipaddress.ip_address(address)
+    bits = 24 if ip.version == 4 else 48
+    return ip.version, ipaddress.ip_network(f"{address}/{bits}", strict=False).with_prefixlen
+
+
+def user_agent_key(value: str) -> str:
+    """The UserAgent node key: the value, or for a huge one a prefix plus its digest."""
+    if len(value) <= USER_AGENT_KEY_LIMIT:
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return f"{value[:USER_AGENT_KEY_LIMIT]}…#{digest}"
+
+
+class DuplicateGuard:
+    """Remembers the keys of one file to reject a repeated id.
+
+    Keeps a 64-bit digest per key rather than the key, so memory stays small
+    (about 70 bytes a row) whatever the ids look like.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+
+    def seen_before(self, key: str) -> bool:
+        digest = int.from_bytes(
+            hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest(),
+            "little")
+        if digest in self._seen:
+            return True
+        self._seen.add(digest)
+        return False
+
+
+class Loader:
+    """One load of one directory."""
+
+    def __init__(self, graph: Graph, directory: Path, rejects_path: Path,
+                 progress: bool | None = None, say: Callable[[str], None] | None = None):
+        self.graph = graph
+        self.directory = directory
+        self.sources = find_tables(directory)  # missing / ambiguous files fail here
+        self.rejects = RejectsWriter(rejects_path)
+        self.progress = progress
+        self.say = say or (lambda _m: None)
+        self.report = LoadReport(load_id=uuid.uuid4().hex[:12], directory=str(directory))
+        self.loaded_accounts: set[str] = set()
+        self._known_accounts: set[str] = set()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self._pending: Future[int] | None = None
+        self._pending_report: TableReport | None = None
+
+    # -- the whole load --------------------------------------------------------
+
+    def run(self) -> LoadReport:
+        began = time.monotonic()
+        # Open every file (and check its header) before anything is written.
+        readers = {name: TableReader(source) for name, source in self.sources.items()}
+        try:
+            started_at = datetime.now(UTC)
+            for table in (ACCOUNTS, IP_INTEL, SESSIONS):
+                if table.name in readers:
+                    self._load_table(table, readers[table.name])
+            self.report.seconds = time.monotonic() - began
+            self.graph.write("ingest/record_load", load_id=self.report.load_id,
+                             directory=str(self.directory), started_at=started_at,
+                             report=_json(self.report.as_dict()))
+        except (DriverError, Neo4jError, OSError) as exc:
+            raise LoadError(
+                f"the load stopped: {exc}. Every batch written so far is complete; "
+                "run the same load again to finish it"
+            ) from exc
+        finally:
+            for reader in readers.values():
+                reader.close()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self.rejects.close()
+        if self.rejects.count:
+            self.report.rejects_file = str(self.rejects.path)
+        return self.report
+
+    def _load_table(self, table: Table, reader: TableReader) -> None:
+        source: SourceFile = reader.source
+        report = TableReport(file=source.path.name)
+        self.report.tables[table.name] = report
+        bar = Progress(f"{table.name:<8}", enabled=self.progress)
+        began = time.monotonic()
+        batch_size = {"accounts": ACCOUNT_BATCH, "ip_intel": INTEL_BATCH}.get(
+            table.name, SESSION_BATCH)
+        batch: list[tuple[RawRow, dict[str, Any]]] = []
+        for raw, clean in self._clean_rows(table, reader, report):
+            batch.append((raw, clean))
+            if len(batch) >= batch_size:
+                self._submit(table, batch, report)
+                batch = []
+                bar.update(report.read, _fraction(reader))
+        if batch:
+            self._submit(table, batch, report)
+        self._wait()
+        report.ignored_columns = sorted(reader.ignored_columns)
+        report.seconds = time.monotonic() - began
+        bar.update(report.read)
+        bar.done()
+
+    def _clean_rows(self, table: Table, reader: TableReader,
+                    report: TableReport) -> Iterator[tuple[RawRow, dict[str, Any]]]:
+        guard = DuplicateGuard()
+        name = reader.source.path.name
+        for raw in reader.rows():
+            report.read += 1
+            if raw.problem:
+                self._reject(report, name, raw, "", f"the row {raw.problem}")
+                continue
+            clean, problem = clean_row(table, raw.values)
+            if problem or clean is None:
+                assert problem is not None
+                self._reject(report, name, raw, problem.column, problem.reason)
+                continue
+            key = clean[table.key]
+            if guard.seen_before(key):
+                self._reject(report, name, raw, table.key,
+                             f"duplicate {table.key} {key!r}: an earlier row of this file "
+                             "has it")
+                continue
+            yield raw, clean
+
+    def _reject(self, report: TableReport, file: str, raw: RawRow, column: str,
+                reason: str) -> None:
+        report.rejected += 1
+        self.rejects.add(file, raw.line, column, reason, raw.raw)
+
+    # -- batches ---------------------------------------------------------------
+
+    def _submit(self, table: Table, batch: list[tuple[RawRow, dict[str, Any]]],
+                report: TableReport) -> None:
+        """Prepare a batch here, write it on the writer thread (one in flight)."""
+        if table is SESSIONS:
+            batch = self._drop_unknown_accounts(batch, report)
+        rows = [clean for _raw, clean in batch]
+        if not rows:
+            return
+        if table is ACCOUNTS:
+            work = self._accounts_work(rows)
+            self.loaded_accounts.update(r["account_id"] for r in rows)
+        elif table is IP_INTEL:
+            work = self._intel_work(rows)
+        else:
+            work = self._sessions_work(rows)
+        self._wait()
+        report.loaded += len(rows)
+
+        def run() -> int:
+            with self.graph.session() as session:
+                return int(session.execute_write(work))
+
+        self._pending = self._pool.submit(run)
+        self._pending_report = report
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            assert self._pending_report is not None
+            self._pending_report.new += pending.result()
+
+    def _drop_unknown_accounts(self, batch: list[tuple[RawRow, dict[str, Any]]],
+                               report: TableReport) -> list[tuple[RawRow, dict[str, Any]]]:
+        wanted = {c["account_id"] for _r, c in batch} - self.loaded_accounts - self._known_accounts
+        if wanted:
+            rows = self.graph.read("ingest/existing_accounts", ids=sorted(wanted))
+            self._known_accounts.update(r["account_id"] for r in rows)
+        kept = []
+        file = self.sources["sessions"].path.name
+        for raw, clean in batch:
+            account = clean["account_id"]
+            if account in self.loaded_accounts or account in self._known_accounts:
+                kept.append((raw, clean))
+            else:
+                self._reject(report, file, raw, "account_id",
+                             f"account_id {account!r} names no account in this load or "
+                             "in the graph")
+        return kept
+
+    def _accounts_work(self, rows: list[dict[str, Any]]) -> Callable[[Any], int]:
+        params = []
+        for row in rows:
+            row = dict(row)
+            if row["signup_ip"]:
+                row["signup_ip_version"], row["signup_prefix"] = address_facts(row["signup_ip"])
+            # Missing status means "unchanged" on a known account, "active" on a new one.
+            params.append(row)
+        statement = self.graph.statement("ingest/accounts")
+
+        def work(tx: Any) -> int:
+            return int(tx.run(statement, rows=params).single(strict=True)["created"])
+
+        return work
+
+    def _intel_work(self, rows: list[dict[str, Any]]) -> Callable[[Any], int]:
+        params = []
+        for row in rows:
+            version, prefix = address_facts(row["ip"])
+            params.append({**row, "version": version, "prefix": prefix})
+        statement = self.graph.statement("ingest/ip_intel")
+
+        def work(tx: Any) -> int:
+            return int(tx.run(statement, rows=params).single(strict=True)["created"])
+
+        return work
+
+    def _sessions_work(self, rows: list[dict[str, Any]]) -> Callable[[Any], int]:
+        existing_q = self.graph.statement("ingest/existing_sessions")
+        create_q = self.graph.statement("ingest/sessions_create")
+        entity_qs = [(column, self.graph.statement(name)) for column, name in SESSION_ENTITIES]
+
+        def work(tx: Any) -> int:
+            ids = [r["session_id"] for r in rows]
+            existing = {rec["session_id"] for rec in tx.run(existing_q, ids=ids)}
+            new = [r for r in rows if r["session_id"] not in existing]
+            if not new:
+                return 0
+            tx.run(create_q, rows=[_session_params(r) for r in new]).consume()
+            for column, query in entity_qs:
+                nodes, links, rollups = _entity_params(column, new)
+                if links:
+                    tx.run(query, nodes=nodes, links=links, rollups=rollups).consume()
+            return len(new)
+
+        return work
+
+
+def _session_params(row: dict[str, Any]) -> dict[str, Any]:
+    props = {k: v for k, v in row.items()
+             if v is not None and k not in ("device_fingerprint", "api_key_id", "user_agent")}
+    return {"account_id": row["account_id"], "props": props}
+
+
+def _entity_params(column: str, rows: list[dict[str, Any]]
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Distinct entities, session links and account roll-ups of one batch."""
+    nodes: dict[str, dict[str, Any]] = {}
+    links = []
+    rollups: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        value = row.get(column)
+        if value is None:
+            continue
+        key = user_agent_key(value) if column == "user_agent" else value
+        if key not in nodes:
+            node: dict[str, Any] = {"key": key}
+            if column == "ip":
+                node["version"], node["prefix"] = address_facts(key)
+            nodes[key] = node
+        links.append({"session_id": row["session_id"], "key": key})
+        started = row["started_at"]
+        pair = (row["account_id"], key)
+        roll = rollups.get(pair)
+        if roll is None:
+            rollups[pair] = {"account_id": pair[0], "key": key, "sessions": 1,
+                             "first_seen": started, "last_seen": started}
+        else:
+            roll["sessions"] += 1
+            roll["first_seen"] = min(roll["first_seen"], started)
+            roll["last_seen"] = max(roll["last_seen"], started)
+    return list(nodes.values()), links, list(rollups.values())
+
+
+def _fraction(reader: TableReader) -> float | None:
+    done = reader.bytes_read()
+    if done is None or not reader.total_bytes:
+        return None
+    return min(done / reader.total_bytes, 1.0)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def default_rejects_path(home: Path) -> Path:
+    """Where rejects go when --rejects is not given."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return home / "rejects" / f"load-{stamp}-{uuid.uuid4().hex[:6]}.csv"
+
+
+def load_directory(graph: Graph, directory: Path, rejects_path: Path,
+                   progress: bool | None = None) -> LoadReport:
+    """Load one directory (see the module docstring); the report."""
+    return Loader(graph, directory, rejects_path, progress=progress).run()
