@@ -1,0 +1,1 @@
+"""The synthetic scenario generator: provider exports with planted hydra networks."""

@@ -1,0 +1,45 @@
+"""A comparable picture of the whole evidence graph, for idempotence and format tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.db.graph import Graph
+
+LOAD_LABELS = ("Account", "Session", "IP", "ASN", "Device", "Payment", "EmailDomain", "Org",
+               "PromptTemplate", "ApiKey", "UserAgent", "Prefix")
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
+
+
+def snapshot(graph: Graph) -> dict[str, Any]:
+    nodes = graph.run_text(
+        "MATCH (n) WHERE NOT n:SchemaMigration AND NOT n:Load "
+        "RETURN labels(n)[0] AS label, properties(n) AS props")
+    rels = graph.run_text(
+        "MATCH (a)-[r]->(b) WHERE NOT a:Load "
+        "RETURN type(r) AS type, properties(a) AS a, properties(r) AS props, "
+        "properties(b) AS b")
+    node_set = sorted(
+        (row["label"], tuple(sorted((k, repr(_plain(v))) for k, v in row["props"].items())))
+        for row in nodes)
+    rel_set = sorted(
+        (row["type"],
+         tuple(sorted((k, repr(_plain(v))) for k, v in row["a"].items())),
+         tuple(sorted((k, repr(_plain(v))) for k, v in row["props"].items())),
+         tuple(sorted((k, repr(_plain(v))) for k, v in row["b"].items())))
+        for row in rels)
+    return {"nodes": node_set, "rels": rel_set}
+
+
+def counts(graph: Graph) -> dict[str, int]:
+    rows = graph.run_text("MATCH (n) WHERE NOT n:SchemaMigration AND NOT n:Load "
+                          "RETURN labels(n)[0] AS label, count(*) AS c")
+    found = {r["label"]: r["c"] for r in rows}
+    rels = graph.run_text("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS c")
+    found.update({f"-{r['t']}-": r["c"] for r in rels})
+    return found
