@@ -141,6 +141,32 @@ def db_env(ctx: click.Context) -> None:
         click.echo(line)
 
 
+# -- generate ---------------------------------------------------------------
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--accounts", type=click.IntRange(200, 5_000_000),
+              help="Number of accounts (default: the preset's).")
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--format", "fmt", default="csv", show_default=True,
+              type=click.Choice(["csv", "jsonl", "parquet", "csv.gz", "jsonl.gz"]))
+@click.option("--preset", default="small", show_default=True,
+              type=click.Choice(["tiny", "small", "medium", "large", "seed10"]),
+              help="Scale: tiny 600, small 3,000, medium 25,000, large 100,000, "
+                   "seed10 250,000 accounts (2.5M sessions).")
+def generate(out_dir: Path, accounts: int | None, seed: int, fmt: str, preset: str) -> None:
+    """Write a synthetic provider export with planted hydra networks and labels.csv."""
+    from app.synth.generator import generate as run_generator
+
+    began = time.monotonic()
+    counts = run_generator(out_dir, accounts=accounts, seed=seed, fmt=fmt, preset=preset)
+    click.echo(f"wrote {counts['accounts']:,} accounts ({counts['hydra']:,} in "
+               f"{counts['networks']} planted networks), {counts['sessions']:,} sessions, "
+               f"{counts['ip_intel']:,} intel rows to {out_dir} in "
+               f"{time.monotonic() - began:.1f}s")
+
+
 # -- load -------------------------------------------------------------------
 
 

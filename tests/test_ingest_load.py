@@ -59,9 +59,9 @@ def test_quirky_but_valid_data_loads_completely(graph: Graph, tmp_path: Path) ->
     created = {r["id"]: r["created"] for r in rows}
     assert set(created) == {"q-001", "q-002", "q-003", "Q-003"}
     assert created["q-003"] == "2026-01-05T09:59:59.999999Z"
-    agent = graph.run_text("MATCH (s:Session {session_id: 'qs-2'})-[:WITH_AGENT]->(u) "
-                           "RETURN u.value AS v")[0]["v"]
-    assert agent == "multi\nline agent"
+    agent = graph.run_text("MATCH (s:Session {session_id: 'qs-2'})<-[:HAS_SESSION]-(a)"
+                           "-[:USED_AGENT]->(u) RETURN s.user_agent AS s, u.value AS v")[0]
+    assert agent == {"s": "multi\nline agent", "v": "multi\nline agent"}
     template = graph.run_text("MATCH (:Session {session_id: 'qs-1'})-[:USED_TEMPLATE]->(t) "
                               "RETURN t.fingerprint AS f")[0]["f"]
     assert template == "3f09a1c2d4e5b607"

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 Parser = Callable[[Any], Any]
@@ -115,6 +116,8 @@ def _integer(value: Any) -> int:
         raise BadValue(f"{value!r} is not an integer")
     if isinstance(value, int):
         return value
+    if isinstance(value, str) and value.isdigit() and value.isascii():
+        return int(value)  # the common case, fast
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer():
             return int(value)
@@ -148,7 +151,12 @@ def parse_asn(value: Any) -> int:
 
 def parse_ip(value: Any) -> str:
     """An IPv4 or IPv6 address in canonical (compressed, lower-case) form."""
-    text = _text(value).strip()
+    return _canonical_ip(_text(value).strip())
+
+
+@lru_cache(maxsize=100_000)
+def _canonical_ip(text: str) -> str:
+    # Cached: a log repeats the same addresses many times over.
     try:
         return ipaddress.ip_address(text).compressed
     except ValueError:

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -36,14 +36,15 @@ ACCOUNT_BATCH = 5_000
 INTEL_BATCH = 5_000
 SESSION_BATCH = 10_000
 USER_AGENT_KEY_LIMIT = 512
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# Entities a session links to: (input column, statement, how to key it).
+# What a session points at: (input column, parameter name of the batch statements).
 SESSION_ENTITIES = (
-    ("ip", "ingest/session_ips"),
-    ("device_fingerprint", "ingest/session_devices"),
-    ("api_key_id", "ingest/session_api_keys"),
-    ("user_agent", "ingest/session_user_agents"),
-    ("prompt_fingerprint", "ingest/session_templates"),
+    ("ip", "ips"),
+    ("device_fingerprint", "devices"),
+    ("prompt_fingerprint", "templates"),
+    ("api_key_id", "api_keys"),
+    ("user_agent", "user_agents"),
 )
 
 
@@ -329,8 +330,9 @@ class Loader:
 
     def _sessions_work(self, rows: list[dict[str, Any]]) -> Callable[[Any], int]:
         existing_q = self.graph.statement("ingest/existing_sessions")
+        entities_q = self.graph.statement("ingest/session_entities")
         create_q = self.graph.statement("ingest/sessions_create")
-        entity_qs = [(column, self.graph.statement(name)) for column, name in SESSION_ENTITIES]
+        rollups_q = self.graph.statement("ingest/session_rollups")
 
         def work(tx: Any) -> int:
             ids = [r["session_id"] for r in rows]
@@ -338,50 +340,65 @@ class Loader:
             new = [r for r in rows if r["session_id"] not in existing]
             if not new:
                 return 0
+            nodes, rollups = session_entity_params(new)
+            tx.run(entities_q, **nodes).consume()
             tx.run(create_q, rows=[_session_params(r) for r in new]).consume()
-            for column, query in entity_qs:
-                nodes, links, rollups = _entity_params(column, new)
-                if links:
-                    tx.run(query, nodes=nodes, links=links, rollups=rollups).consume()
+            tx.run(rollups_q, **rollups).consume()
             return len(new)
 
         return work
 
 
+SESSION_NOT_PROPS = frozenset(("device_fingerprint", "started_at", "ended_at"))
+
+
+def epoch_us(value: datetime) -> int:
+    """Microseconds since the epoch: how times travel to Neo4j in bulk."""
+    return (value - EPOCH) // timedelta(microseconds=1)
+
+
 def _session_params(row: dict[str, Any]) -> dict[str, Any]:
-    props = {k: v for k, v in row.items()
-             if v is not None and k not in ("device_fingerprint", "api_key_id", "user_agent")}
-    return {"account_id": row["account_id"], "props": props}
+    props = {k: v for k, v in row.items() if v is not None and k not in SESSION_NOT_PROPS}
+    ended = row["ended_at"]
+    return {"account_id": row["account_id"], "props": props, "ip": row["ip"],
+            "device": row["device_fingerprint"],
+            "started_us": epoch_us(row["started_at"]),
+            "ended_us": None if ended is None else epoch_us(ended)}
 
 
-def _entity_params(column: str, rows: list[dict[str, Any]]
-                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Distinct entities, session links and account roll-ups of one batch."""
-    nodes: dict[str, dict[str, Any]] = {}
-    links = []
-    rollups: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        value = row.get(column)
-        if value is None:
-            continue
-        key = user_agent_key(value) if column == "user_agent" else value
-        if key not in nodes:
-            node: dict[str, Any] = {"key": key}
-            if column == "ip":
-                node["version"], node["prefix"] = address_facts(key)
-            nodes[key] = node
-        links.append({"session_id": row["session_id"], "key": key})
-        started = row["started_at"]
-        pair = (row["account_id"], key)
-        roll = rollups.get(pair)
-        if roll is None:
-            rollups[pair] = {"account_id": pair[0], "key": key, "sessions": 1,
-                             "first_seen": started, "last_seen": started}
-        else:
-            roll["sessions"] += 1
-            roll["first_seen"] = min(roll["first_seen"], started)
-            roll["last_seen"] = max(roll["last_seen"], started)
-    return list(nodes.values()), links, list(rollups.values())
+def session_entity_params(rows: list[dict[str, Any]]
+                          ) -> tuple[dict[str, list[Any]], dict[str, list[dict[str, Any]]]]:
+    """The batch's distinct entities per kind, and its account roll-ups per kind."""
+    nodes: dict[str, list[Any]] = {}
+    rollups: dict[str, list[dict[str, Any]]] = {}
+    for column, param in SESSION_ENTITIES:
+        seen: dict[str, Any] = {}
+        pairs: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in rows:
+            value = row.get(column)
+            if value is None:
+                continue
+            key = user_agent_key(value) if column == "user_agent" else value
+            if key not in seen:
+                if column == "ip":
+                    version, prefix = address_facts(key)
+                    seen[key] = {"key": key, "version": version, "prefix": prefix}
+                else:
+                    seen[key] = key
+            started = epoch_us(row["started_at"])
+            pair = (row["account_id"], key)
+            roll = pairs.get(pair)
+            if roll is None:
+                pairs[pair] = {"account_id": pair[0], "key": key, "sessions": 1,
+                               "first_us": started, "last_us": started}
+            else:
+                roll["sessions"] += 1
+                roll["first_us"] = min(roll["first_us"], started)
+                roll["last_us"] = max(roll["last_us"], started)
+        nodes[param] = list(seen.values())
+        if param != "templates":
+            rollups[param] = list(pairs.values())
+    return nodes, rollups
 
 
 def _fraction(reader: TableReader) -> float | None:

@@ -41,8 +41,17 @@ class SourceFile:
 class RawRow:
     line: int
     values: dict[str, Any]
-    raw: str
+    source: Any  # the cells or the line it came from, turned into text only for a reject
     problem: str | None = None  # set when the row could not even be split into cells
+
+    @property
+    def raw(self) -> str:
+        """The row as text, for the rejects file."""
+        if isinstance(self.source, list):
+            return _csv_text(self.source)
+        if isinstance(self.source, dict):
+            return json.dumps(self.source, default=str, ensure_ascii=False)
+        return str(self.source)
 
 
 def find_tables(directory: Path) -> dict[str, SourceFile]:
@@ -161,15 +170,14 @@ class TableReader:
                 continue
             if not cells or cells == [""]:
                 continue  # a blank line
-            raw = _csv_text(cells)
-            if _has_bad_bytes(cells):
-                yield RawRow(start, {}, raw, problem="is not valid UTF-8")
-                continue
             if len(cells) != len(header):
-                yield RawRow(start, {}, raw, problem=(
+                yield RawRow(start, {}, cells, problem=(
                     f"has {len(cells)} cells but the header has {len(header)}"))
                 continue
-            yield RawRow(start, dict(zip(header, cells, strict=True)), raw)
+            row = RawRow(start, dict(zip(header, cells, strict=True)), cells)
+            if not _is_clean_text(cells):
+                row.problem = "is not valid UTF-8"
+            yield row
 
     def _jsonl_rows(self) -> Iterator[RawRow]:
         known = self.source.table.by_name
@@ -177,7 +185,7 @@ class TableReader:
             text = line.rstrip("\r\n")
             if not text.strip():
                 continue
-            if _has_bad_bytes([text]):
+            if not _is_clean_text([text]):
                 yield RawRow(number, {}, text, problem="is not valid UTF-8")
                 continue
             try:
@@ -197,7 +205,7 @@ class TableReader:
         for batch in self._parquet.iter_batches(batch_size=8192, columns=wanted):
             for values in batch.to_pylist():
                 number += 1
-                yield RawRow(number, values, json.dumps(values, default=str))
+                yield RawRow(number, values, values)
 
     # -- progress and closing -------------------------------------------------
 
@@ -228,11 +236,12 @@ def _csv_text(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def _has_bad_bytes(cells: list[str]) -> bool:
-    """True when a cell holds bytes that were not UTF-8 (kept as lone surrogates)."""
+def _is_clean_text(cells: list[str]) -> bool:
+    """False when a cell holds bytes that were not UTF-8 (kept as lone surrogates)."""
     for cell in cells:
-        try:
-            cell.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-    return False
+        if not cell.isascii():
+            try:
+                cell.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True

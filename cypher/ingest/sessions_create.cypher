@@ -1,10 +1,25 @@
 // Create a batch of new sessions (never seen before) under their accounts,
-// and add them to the accounts' running totals.
+// link each to its address, device and prompt template (created just
+// before by session_entities), and add them to the accounts' running
+// totals. Times come as microseconds since the epoch (much cheaper to send
+// than temporal values) and become datetimes here.
 UNWIND $rows AS row
 MATCH (a:Account {account_id: row.account_id})
+MATCH (ip:IP {address: row.ip})
 CREATE (s:Session)
-SET s = row.props
+SET s = row.props,
+  s.started_at = datetime({epochSeconds: row.started_us / 1000000, nanosecond: row.started_us % 1000000 * 1000}),
+  s.ended_at = CASE WHEN row.ended_us IS NULL THEN null ELSE datetime({epochSeconds: row.ended_us / 1000000, nanosecond: row.ended_us % 1000000 * 1000}) END
 CREATE (a)-[:HAS_SESSION]->(s)
+CREATE (s)-[:FROM_IP]->(ip)
+WITH a, s, row
+OPTIONAL MATCH (d:Device {fingerprint: row.device})
+FOREACH (_ IN CASE WHEN d IS NULL THEN [] ELSE [1] END |
+  CREATE (s)-[:ON_DEVICE]->(d))
+WITH a, s, row
+OPTIONAL MATCH (t:PromptTemplate {fingerprint: row.props.prompt_fingerprint})
+FOREACH (_ IN CASE WHEN t IS NULL THEN [] ELSE [1] END |
+  CREATE (s)-[:USED_TEMPLATE]->(t))
 WITH a,
      count(s) AS sessions,
      sum(row.props.requests) AS requests,
@@ -13,8 +28,11 @@ WITH a,
      sum(CASE WHEN row.props.reasoning_request THEN 1 ELSE 0 END) AS reasoning,
      sum(CASE WHEN row.props.sensitive_rewrite THEN 1 ELSE 0 END) AS rewrites,
      sum(coalesce(row.props.refusals, 0)) AS refusals,
-     min(row.props.started_at) AS first_seen,
-     max(row.props.started_at) AS last_seen
+     min(row.started_us) AS first_us,
+     max(row.started_us) AS last_us
+WITH a, sessions, requests, input_tokens, output_tokens, reasoning, rewrites, refusals,
+     datetime({epochSeconds: first_us / 1000000, nanosecond: first_us % 1000000 * 1000}) AS first_seen,
+     datetime({epochSeconds: last_us / 1000000, nanosecond: last_us % 1000000 * 1000}) AS last_seen
 SET
   a.sessions = coalesce(a.sessions, 0) + sessions,
   a.requests = coalesce(a.requests, 0) + requests,

@@ -1,0 +1,522 @@
+"""A synthetic provider export with planted hydra networks and hard negatives.
+
+The data set mixes benign users of many kinds, several of which look
+coordinated without being so, with hydra networks at three camouflage levels:
+
+benign cohorts
+    regular      consumer users on home broadband, own devices, varied prompts
+    cgnat        mobile users behind carrier-grade NAT (thousands per address)
+    vpn          consumer VPN users sharing exit addresses with strangers
+    campus       students behind a campus NAT who sign up in a wave at term
+                 start and paste the same homework prompt (with "show steps")
+    team         company teams sharing billing, an org and an egress address
+    integrator   legitimate API integrators: scripted, templated, cloud egress
+    evaluator    evaluation teams running benchmark prompts that ask for
+                 reasoning, from cloud addresses
+    viral        unrelated users pasting the same viral prompt
+
+hydra networks (label ``hydra``)
+    low          shared datacenter proxies known to the feed, shared payment
+                 tokens and devices, scripted clients, lockstep shifts
+    medium       larger proxy pools only partly known to the feed, payment
+                 tokens shared in small groups, spoofed browser agents
+    high         residential rotating proxies unknown to the feed, unique
+                 payment tokens, varied agents and devices, human-like timing
+                 and filler traffic
+
+Every network signs up in waves, sends near-duplicate prompt templates (a
+SimHash with a few flipped bits) asking for step-by-step reasoning, RL task
+batches or sensitive rewrites, and some of its accounts are banned and then
+regrow as new accounts on the same infrastructure.
+
+Ids are random and rows are interleaved, so nothing in a name or an order
+gives the answer away. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS
+from app.synth.tables import TableWriter
+
+WINDOW_START = datetime(2026, 1, 1, tzinfo=UTC)
+WINDOW_DAYS = 90
+CATEGORIES = ("coding", "math", "reasoning", "chat", "writing", "science", "politics",
+              "translation", "business")
+BENIGN_CATEGORY_WEIGHTS = (25, 8, 4, 30, 14, 6, 3, 6, 4)
+BROWSER_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/{v}.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_{m}) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.{m} Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:{v}.0) Gecko/20100101 Firefox/{v}.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_{m} like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148",
+    "Mozilla/5.0 (Linux; Android 14; Pixel {m}) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/{v}.0.0.0 Mobile Safari/537.36",
+)
+SCRIPTED_AGENTS = ("python-httpx/0.27.0", "python-requests/2.32.3", "node-fetch/1.0",
+                   "OpenAI/Python 1.40.0", "aiohttp/3.9.5", "Go-http-client/2.0")
+FREE_MAIL = ("gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com", "qq.com",
+             "163.com", "gmx.de", "mail.ru", "hotmail.com")
+TEMP_MAIL = ("mail-temp.xyz", "tmpbox.net", "quickinbox.io", "burnermail.cc", "10min.email")
+COUNTRIES = ("US", "GB", "DE", "FR", "IN", "BR", "JP", "KR", "SG", "CA", "AU", "NL", "ES",
+             "IT", "MX", "PL", "SE", "TR", "ID", "VN")
+MODELS = ("chat-large", "chat-small", "reasoner-xl")
+
+
+@dataclass
+class Preset:
+    accounts: int
+    sessions_per_account: float
+
+
+PRESETS = {
+    "tiny": Preset(600, 6.0),
+    "small": Preset(3_000, 8.0),
+    "medium": Preset(25_000, 10.0),
+    "large": Preset(100_000, 10.0),
+    # The seed case (24,000 hydra accounts) divided by ten in sessions, with
+    # the hydra accounts among a few hundred thousand real ones.
+    "seed10": Preset(250_000, 10.0),
+}
+
+
+@dataclass
+class Network:
+    """One planted hydra network and the infrastructure it reuses."""
+
+    network_id: str
+    size: int
+    camouflage: str
+    proxies: list[str]
+    payments: list[str]
+    devices: list[str]
+    agents: list[str]
+    templates: list[int]
+    keys: list[str]
+    email_domains: list[str]
+    waves: list[datetime]
+    shift_start: int
+    focus: str  # reasoning | rl_batches | rewrites
+    ban_day: float
+
+
+@dataclass
+class Cohort:
+    """A benign group that shares something (campus, team, integrator, ...)."""
+
+    kind: str
+    ips: list[str]
+    payments: list[str] = field(default_factory=list)
+    org: str | None = None
+    templates: list[int] = field(default_factory=list)
+    wave: datetime | None = None
+    keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AccountPlan:
+    label: str  # benign | hydra
+    cohort: str
+    network: Network | None = None
+    group: Cohort | None = None
+    regrowth: bool = False
+
+
+class Generator:
+    """Writes one data set; see the module docstring."""
+
+    def __init__(self, accounts: int, seed: int, sessions_per_account: float = 10.0,
+                 hydra_share: float = 0.1):
+        self.total = max(accounts, 200)
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.sessions_per_account = sessions_per_account
+        self.hydra_share = hydra_share
+        self.intel: dict[str, dict[str, Any]] = {}
+        self._ids: set[str] = set()
+        self._asn_of_block: dict[str, tuple[int, str]] = {}
+        self.viral_templates = [self.rng.getrandbits(64) for _ in range(3)]
+
+    # -- identifiers and addresses -------------------------------------------
+
+    def new_id(self, prefix: str, digits: int = 10) -> str:
+        while True:
+            value = f"{prefix}{self.rng.getrandbits(4 * digits):0{digits}x}"
+            if value not in self._ids:
+                self._ids.add(value)
+                return value
+
+    def public_ipv4(self) -> str:
+        while True:
+            a = self.rng.randint(1, 223)
+            if a in (10, 127, 169, 172, 192, 100, 198, 203):
+                continue
+            return f"{a}.{self.rng.randint(0, 255)}.{self.rng.randint(0, 255)}." \
+                   f"{self.rng.randint(1, 254)}"
+
+    def ipv6(self) -> str:
+        groups = [f"{self.rng.getrandbits(16):x}" for _ in range(5)]
+        return f"2a0{self.rng.randint(0, 9)}:" + ":".join(groups) + "::" + \
+            f"{self.rng.getrandbits(16):x}"
+
+    def block_of(self, ip: str) -> tuple[int, str]:
+        """An AS per /16 block, so neighbouring addresses share an ISP."""
+        block = ".".join(ip.split(".")[:2]) if "." in ip else ip.split(":")[0]
+        if block not in self._asn_of_block:
+            asn = self.rng.randint(1000, 399_999)
+            kind = self.rng.choice(("Telecom", "Net", "Broadband", "Cable", "Fiber", "Cloud"))
+            self._asn_of_block[block] = (asn, f"AS{asn} {kind}")
+        return self._asn_of_block[block]
+
+    def note_ip(self, ip: str, network_type: str, known: bool,
+                proxy_provider: str | None = None, country: str | None = None) -> str:
+        """Remember what the intel feed knows of an address (if it knows it)."""
+        if known and ip not in self.intel:
+            asn, org = self.block_of(ip)
+            self.intel[ip] = {"ip": ip, "asn": asn, "as_org": org,
+                              "country": country or self.rng.choice(COUNTRIES),
+                              "network_type": network_type, "proxy_provider": proxy_provider}
+        return ip
+
+    def near(self, base: int, max_bits: int) -> int:
+        """A near-duplicate SimHash: base with up to max_bits flipped bits."""
+        value = base
+        for _ in range(self.rng.randint(0, max_bits)):
+            value ^= 1 << self.rng.randrange(64)
+        return value
+
+    def browser_agent(self) -> str:
+        template = self.rng.choice(BROWSER_AGENTS)
+        return template.format(v=self.rng.randint(118, 131), m=self.rng.randint(1, 8))
+
+    # -- the plan ----------------------------------------------------------------
+
+    def network_sizes(self) -> list[int]:
+        """Sizes of the planted networks for this scale: a few large, many small."""
+        budget = int(self.total * self.hydra_share)
+        shares = [0.22, 0.15, 0.11, 0.08, 0.07, 0.06, 0.05, 0.05, 0.04, 0.04, 0.03, 0.03,
+                  0.025, 0.025, 0.02, 0.02]
+        sizes = [max(int(budget * s), 8) for s in shares]
+        # A few tiny rings (below the 20-account bar of the targets).
+        sizes += [self.rng.randint(6, 15) for _ in range(3)]
+        return sizes
+
+    def make_network(self, number: int, size: int, camouflage: str) -> Network:
+        rng = self.rng
+        if camouflage == "low":
+            pool = [self.note_ip(self.public_ipv4(), rng.choice(("datacenter", "proxy")), True,
+                                 proxy_provider=rng.choice((None, "FastProxyNet", "DCProxies")))
+                    for _ in range(max(3, size // 12))]
+            payments = [self.new_id("pm_", 12) for _ in range(max(1, size // 25))]
+            devices = [self.new_id("fp_", 12) for _ in range(max(1, size // 20))]
+            agents = [rng.choice(SCRIPTED_AGENTS)]
+        elif camouflage == "medium":
+            pool = []
+            for _ in range(max(6, size // 3)):
+                kind = rng.choice(("datacenter", "proxy", "residential"))
+                pool.append(self.note_ip(self.public_ipv4(), kind, rng.random() < 0.5,
+                                         proxy_provider="RotaProxy" if kind == "proxy" else None))
+            payments = [self.new_id("pm_", 12) for _ in range(max(2, size // 6))]
+            devices = [self.new_id("fp_", 12) for _ in range(max(2, size // 4))]
+            agents = [self.browser_agent() for _ in range(3)] + [rng.choice(SCRIPTED_AGENTS)]
+        else:
+            # Residential rotating proxies: many addresses, each shared by a few
+            # accounts, mostly unknown to the feed or listed as residential.
+            pool = [self.note_ip(self.public_ipv4(), "residential", rng.random() < 0.4)
+                    for _ in range(max(10, size * 2))]
+            payments = []  # unique per account
+            devices = []  # unique per account
+            agents = [self.browser_agent() for _ in range(max(5, size // 4))]
+        base_count = {"low": 2, "medium": 3, "high": 5}[camouflage]
+        templates = [rng.getrandbits(64) for _ in range(base_count)]
+        start = WINDOW_START + timedelta(days=rng.uniform(0, WINDOW_DAYS * 0.4))
+        waves = [start + timedelta(days=rng.uniform(0, 20)) for _ in range(max(2, size // 60))]
+        return Network(
+            network_id=f"N{number:02d}", size=size, camouflage=camouflage, proxies=pool,
+            payments=payments, devices=devices, agents=agents, templates=templates,
+            keys=[self.new_id("key_", 10) for _ in range(max(1, size // 30))],
+            email_domains=[rng.choice(TEMP_MAIL)] if camouflage == "low"
+            else [rng.choice(TEMP_MAIL), rng.choice(FREE_MAIL)] if camouflage == "medium"
+            else list(FREE_MAIL),
+            waves=sorted(waves), shift_start=rng.randint(0, 23),
+            focus=rng.choice(("reasoning", "reasoning", "rl_batches", "rewrites")),
+            ban_day=rng.uniform(WINDOW_DAYS * 0.5, WINDOW_DAYS * 0.8),
+        )
+
+    def make_cohorts(self, kind: str, count: int) -> list[Cohort]:
+        rng = self.rng
+        cohorts = []
+        for _ in range(count):
+            if kind == "campus":
+                ips = [self.note_ip(self.public_ipv4(), "education", True)
+                       for _ in range(rng.randint(1, 3))]
+                wave = WINDOW_START + timedelta(days=rng.uniform(5, 40))
+                cohorts.append(Cohort(kind, ips, templates=[rng.getrandbits(64)
+                                                            for _ in range(3)], wave=wave))
+            elif kind == "team":
+                ips = [self.note_ip(self.public_ipv4(), "corporate", rng.random() < 0.7)]
+                cohorts.append(Cohort(kind, ips, payments=[self.new_id("pm_", 12)],
+                                      org=self.new_id("org_", 8)))
+            elif kind in ("integrator", "evaluator"):
+                ips = [self.note_ip(self.public_ipv4(), "datacenter", rng.random() < 0.9)
+                       for _ in range(rng.randint(1, 4))]
+                cohorts.append(Cohort(kind, ips, payments=[self.new_id("pm_", 12)],
+                                      org=self.new_id("org_", 8),
+                                      templates=[rng.getrandbits(64) for _ in range(4)],
+                                      keys=[self.new_id("key_", 10) for _ in range(3)]))
+            elif kind == "cgnat":
+                ips = [self.note_ip(self.ipv6() if rng.random() < 0.3 else self.public_ipv4(),
+                                    "mobile", True) for _ in range(rng.randint(20, 60))]
+                cohorts.append(Cohort(kind, ips))
+            elif kind == "vpn":
+                ips = [self.note_ip(self.public_ipv4(), "vpn", rng.random() < 0.8,
+                                    proxy_provider=rng.choice(("NordVPN", "Mullvad", None)))
+                       for _ in range(rng.randint(10, 40))]
+                cohorts.append(Cohort(kind, ips))
+        return cohorts
+
+    def plan(self) -> list[AccountPlan]:
+        rng = self.rng
+        plans: list[AccountPlan] = []
+        self.networks = []
+        for number, size in enumerate(self.network_sizes(), start=1):
+            camouflage = ("low", "medium", "high")[(number - 1) % 3]
+            network = self.make_network(number, size, camouflage)
+            self.networks.append(network)
+            regrown = int(size * 0.15)
+            plans += [AccountPlan("hydra", "hydra", network=network, regrowth=i < regrown)
+                      for i in range(size)]
+        budget = self.total - len(plans)
+        scale = budget / 10_000
+        groups: list[tuple[str, int, tuple[int, int]]] = [
+            ("campus", max(1, round(4 * scale)), (60, 300)),
+            ("team", max(2, round(40 * scale)), (5, 40)),
+            ("integrator", max(1, round(10 * scale)), (3, 15)),
+            ("evaluator", max(1, round(5 * scale)), (3, 12)),
+            ("cgnat", max(1, round(3 * scale)), (300, 900)),
+            ("vpn", max(1, round(3 * scale)), (100, 300)),
+        ]
+        benign: list[AccountPlan] = []
+        for kind, count, (low, high) in groups:
+            for cohort in self.make_cohorts(kind, count):
+                # Small data sets get smaller groups, so regular users stay the majority.
+                members = max(3, int(rng.randint(low, high) * min(1.0, budget / 10_000)))
+                benign += [AccountPlan("benign", kind, group=cohort) for _ in range(members)]
+        benign += [AccountPlan("benign", "viral") for _ in range(max(20, int(budget * 0.03)))]
+        benign = benign[: int(budget * 0.6)]
+        benign += [AccountPlan("benign", "regular") for _ in range(budget - len(benign))]
+        plans += benign
+        rng.shuffle(plans)
+        return plans
+
+    # -- rows ------------------------------------------------------------------
+
+    def account_row(self, plan: AccountPlan) -> tuple[dict[str, Any], list[str]]:
+        """The account's row and the addresses its sessions may use."""
+        rng = self.rng
+        account_id = self.new_id("u", 10)
+        net, group = plan.network, plan.group
+        row: dict[str, Any] = {"account_id": account_id, "status": "active", "plan": "free",
+                               "country": rng.choice(COUNTRIES)}
+        if net is not None:
+            wave = rng.choice(net.waves)
+            if plan.regrowth:
+                created = WINDOW_START + timedelta(days=net.ban_day + rng.uniform(0.5, 6))
+            else:
+                spread = 0.1 if net.camouflage == "low" else 0.5 if net.camouflage == "medium" \
+                    else 3.0
+                created = wave + timedelta(days=rng.uniform(0, spread))
+            row.update(created_at=created, email_domain=rng.choice(net.email_domains),
+                       plan=rng.choice(("api", "pro", "free")) if net.camouflage != "low"
+                       else "api",
+                       payment_fingerprint=rng.choice(net.payments) if net.payments
+                       else self.new_id("pm_", 12),
+                       signup_ip=rng.choice(net.proxies))
+            if not plan.regrowth and rng.random() < 0.3:
+                row["status"] = "banned"
+                row["status_changed_at"] = WINDOW_START + timedelta(days=net.ban_day)
+            ips = net.proxies
+        else:
+            created = WINDOW_START - timedelta(days=rng.uniform(0, 400))
+            row.update(created_at=created, email_domain=rng.choice(FREE_MAIL),
+                       plan=rng.choice(("free", "free", "free", "pro")))
+            if rng.random() < 0.6:
+                row["payment_fingerprint"] = self.new_id("pm_", 12)
+            home = self.note_ip(self.public_ipv4(), "residential", rng.random() < 0.6)
+            ips = [home]
+            if plan.cohort == "campus" and group is not None and group.wave is not None:
+                row["created_at"] = group.wave + timedelta(hours=rng.uniform(0, 72))
+                row["email_domain"] = "students.example.edu"
+                row["signup_ip"] = rng.choice(group.ips)
+                ips = group.ips + [home]
+            elif plan.cohort == "team" and group is not None:
+                row.update(plan=rng.choice(("team", "enterprise")), org_id=group.org,
+                           payment_fingerprint=group.payments[0], email_domain="corp.example")
+                ips = group.ips + [home]
+            elif plan.cohort in ("integrator", "evaluator") and group is not None:
+                row.update(plan="api", org_id=group.org, payment_fingerprint=group.payments[0],
+                           email_domain="company.example")
+                ips = group.ips
+            elif plan.cohort in ("cgnat", "vpn") and group is not None:
+                ips = [rng.choice(group.ips) for _ in range(3)] + (
+                    [home] if plan.cohort == "vpn" else [])
+            if "signup_ip" not in row and rng.random() < 0.7:
+                row["signup_ip"] = rng.choice(ips)
+            if rng.random() < 0.01:
+                row["status"] = "suspended"
+                row["status_changed_at"] = row["created_at"] + timedelta(days=rng.uniform(1, 30))
+        return row, ips
+
+    def sessions_for(self, plan: AccountPlan, account: dict[str, Any],
+                     ips: list[str]) -> Iterator[dict[str, Any]]:
+        rng = self.rng
+        net, group = plan.network, plan.group
+        mean = self.sessions_per_account
+        if net is not None:
+            count = max(3, int(rng.gauss(mean * 2.2, mean * 0.6)))
+        elif plan.cohort in ("integrator", "evaluator"):
+            count = max(5, int(rng.gauss(mean * 3, mean)))
+        else:
+            count = max(1, int(rng.expovariate(1 / (mean * 0.75))))
+        start = max(account["created_at"], WINDOW_START)
+        end = WINDOW_START + timedelta(days=WINDOW_DAYS)
+        if account.get("status") == "banned" and account.get("status_changed_at"):
+            end = account["status_changed_at"]
+        if end <= start:
+            end = start + timedelta(days=1)
+        span = (end - start).total_seconds()
+        device = self.new_id("fp_", 12)
+        agent = self.browser_agent()
+        key = None
+        if net is not None:
+            if net.devices:
+                device = rng.choice(net.devices)
+            agent = rng.choice(net.agents)
+            key = rng.choice(net.keys) if net.camouflage == "low" else self.new_id("key_", 10)
+        elif group is not None and group.keys:
+            key = rng.choice(group.keys)
+            agent = rng.choice(SCRIPTED_AGENTS[:2])
+        for _ in range(count):
+            row = self._session(plan, account["account_id"], start, span, ips, device, agent,
+                                key)
+            yield row
+
+    def _session(self, plan: AccountPlan, account_id: str, start: datetime, span: float,
+                 ips: list[str], device: str, agent: str, key: str | None) -> dict[str, Any]:
+        rng = self.rng
+        net, group = plan.network, plan.group
+        offset = rng.uniform(0, span)
+        began = start + timedelta(seconds=offset)
+        category = rng.choices(CATEGORIES, BENIGN_CATEGORY_WEIGHTS)[0]
+        reasoning = rng.random() < 0.07
+        rewrite = rng.random() < 0.003
+        template = rng.getrandbits(64)
+        requests = max(1, int(rng.expovariate(1 / 6)))
+        ip = rng.choice(ips)
+        filler = False
+        if net is not None:
+            filler = rng.random() < {"low": 0.0, "medium": 0.15, "high": 0.45}[net.camouflage]
+            if net.camouflage == "low" or (net.camouflage == "medium" and rng.random() < 0.5):
+                # Operator shifts: everything inside an 8-hour window, in step.
+                day = began.replace(hour=0, minute=0, second=0, microsecond=0)
+                began = day + timedelta(hours=net.shift_start + rng.uniform(0, 8))
+                if began < start:
+                    began += timedelta(days=1)
+            if not filler:
+                bits = {"low": 2, "medium": 3, "high": 5}[net.camouflage]
+                template = self.near(rng.choice(net.templates), bits)
+                if net.focus == "rewrites":
+                    category, rewrite = "politics", rng.random() < 0.7
+                    reasoning = rng.random() < 0.4
+                elif net.focus == "rl_batches":
+                    category = rng.choice(("math", "coding", "reasoning"))
+                    reasoning = rng.random() < 0.8
+                else:
+                    category = rng.choice(("math", "reasoning", "science", "coding"))
+                    reasoning = rng.random() < 0.93
+                requests = max(5, int(rng.gauss(60, 25)))
+            if net.camouflage == "high":
+                ip = rng.choice(ips)  # rotating: a fresh exit per session
+        elif plan.cohort == "campus" and group is not None and rng.random() < 0.5:
+            template = self.near(rng.choice(group.templates), 2)
+            category, reasoning = "math", rng.random() < 0.6
+        elif plan.cohort == "integrator" and group is not None:
+            template = self.near(rng.choice(group.templates), 1)
+            category = rng.choice(("coding", "business", "translation"))
+            requests = max(5, int(rng.gauss(80, 30)))
+        elif plan.cohort == "evaluator" and group is not None:
+            template = self.near(rng.choice(group.templates), 1)
+            category, reasoning = rng.choice(("math", "reasoning")), rng.random() < 0.7
+            requests = max(5, int(rng.gauss(50, 20)))
+        elif plan.cohort == "viral" and rng.random() < 0.4:
+            template = self.near(rng.choice(self.viral_templates), 3)
+        input_tokens = requests * rng.randint(60, 600)
+        output_tokens = requests * rng.randint(100, 1500 if reasoning else 700)
+        duration = timedelta(seconds=requests * rng.uniform(5, 60))
+        return {
+            "session_id": self.new_id("s", 12), "account_id": account_id,
+            "started_at": began, "ended_at": began + duration, "ip": ip,
+            "user_agent": agent, "device_fingerprint": None if key else device,
+            "api_key_id": key, "model": rng.choice(MODELS), "requests": requests,
+            "input_tokens": input_tokens, "output_tokens": output_tokens,
+            "prompt_fingerprint": f"{template:016x}", "prompt_category": category,
+            "reasoning_request": reasoning, "sensitive_rewrite": rewrite,
+            "refusals": int(rewrite and rng.random() < 0.5) + int(rng.random() < 0.01),
+        }
+
+    # -- writing ---------------------------------------------------------------
+
+    def write(self, out: Path, fmt: str = "csv") -> dict[str, int]:
+        """Write accounts, sessions, ip_intel and labels.csv into out; row counts."""
+        out.mkdir(parents=True, exist_ok=True)
+        plans = self.plan()
+        counts = {"accounts": 0, "sessions": 0, "hydra": 0}
+        chunk: list[dict[str, Any]] = []
+        with TableWriter(out, ACCOUNTS, fmt) as accounts, \
+                TableWriter(out, SESSIONS, fmt) as sessions, \
+                open(out / "labels.csv", "w", newline="", encoding="utf-8") as labels_fh:
+            labels = csv.writer(labels_fh, lineterminator="\n")
+            labels.writerow(["account_id", "label", "network", "cohort", "camouflage"])
+            for plan in plans:
+                row, ips = self.account_row(plan)
+                accounts.write(row)
+                counts["accounts"] += 1
+                net = plan.network
+                labels.writerow([row["account_id"], plan.label, net.network_id if net else "",
+                                 plan.cohort, net.camouflage if net else ""])
+                counts["hydra"] += plan.label == "hydra"
+                chunk.extend(self.sessions_for(plan, row, ips))
+                if len(chunk) >= 50_000:
+                    self._flush(chunk, sessions, counts)
+            self._flush(chunk, sessions, counts)
+        with TableWriter(out, IP_INTEL, fmt) as intel:
+            for ip in sorted(self.intel, key=lambda _ip: self.rng.random()):
+                intel.write(self.intel[ip])
+        counts["ip_intel"] = len(self.intel)
+        counts["networks"] = len(self.networks)
+        return counts
+
+    def _flush(self, chunk: list[dict[str, Any]], writer: TableWriter,
+               counts: dict[str, int]) -> None:
+        # Interleave accounts' sessions the way a time-ordered export would.
+        chunk.sort(key=lambda r: r["started_at"])
+        writer.write_all(chunk)
+        counts["sessions"] += len(chunk)
+        chunk.clear()
+
+
+def generate(out: Path, accounts: int | None = None, seed: int = 7, fmt: str = "csv",
+             preset: str = "small") -> dict[str, int]:
+    """Write a data set (see the module docstring); row counts."""
+    chosen = PRESETS[preset]
+    generator = Generator(accounts or chosen.accounts, seed, chosen.sessions_per_account)
+    return generator.write(out, fmt)
