@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,9 @@ def say(message: str) -> None:
 def main(ctx: click.Context, debug: bool) -> None:
     """Hydrascope: find and explain hydra networks of fake accounts."""
     ctx.ensure_object(dict)["debug"] = debug
+    # The driver logs each retried transient error (a deadlock between the
+    # loader's writers); the retry is the handling, so keep the terminal clean.
+    logging.getLogger("neo4j").setLevel(logging.DEBUG if debug else logging.ERROR)
 
 
 # -- db ---------------------------------------------------------------------

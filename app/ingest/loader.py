@@ -16,6 +16,7 @@ import ipaddress
 import json
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -157,7 +158,8 @@ class Loader:
     """One load of one directory."""
 
     def __init__(self, graph: Graph, directory: Path, rejects_path: Path,
-                 progress: bool | None = None, say: Callable[[str], None] | None = None):
+                 progress: bool | None = None, say: Callable[[str], None] | None = None,
+                 writers: int = 2):
         self.graph = graph
         self.directory = directory
         self.sources = find_tables(directory)  # missing / ambiguous files fail here
@@ -167,8 +169,9 @@ class Loader:
         self.report = LoadReport(load_id=uuid.uuid4().hex[:12], directory=str(directory))
         self.loaded_accounts: set[str] = set()
         self._known_accounts: set[str] = set()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
-        self._pending: Future[int] | None = None
+        self.writers = max(1, writers)
+        self._pool = ThreadPoolExecutor(max_workers=self.writers, thread_name_prefix="writer")
+        self._pending: list[Future[int]] = []
         self._pending_report: TableReport | None = None
 
     # -- the whole load --------------------------------------------------------
@@ -254,34 +257,41 @@ class Loader:
 
     def _submit(self, table: Table, batch: list[tuple[RawRow, dict[str, Any]]],
                 report: TableReport) -> None:
-        """Prepare a batch here, write it on the writer thread (one in flight)."""
+        """Prepare a batch here and write it on the writer threads.
+
+        The batch is split by account (or address), one transaction per part,
+        so parallel writers never update the same account or roll-up; shared
+        entities are merged in a fixed order, and a deadlock between writers
+        is retried by the driver. Each part commits whole or not at all.
+        """
         if table is SESSIONS:
             batch = self._drop_unknown_accounts(batch, report)
         rows = [clean for _raw, clean in batch]
         if not rows:
             return
         if table is ACCOUNTS:
-            work = self._accounts_work(rows)
             self.loaded_accounts.update(r["account_id"] for r in rows)
-        elif table is IP_INTEL:
-            work = self._intel_work(rows)
-        else:
-            work = self._sessions_work(rows)
+        make_work = {ACCOUNTS.name: self._accounts_work, IP_INTEL.name: self._intel_work,
+                     SESSIONS.name: self._sessions_work}[table.name]
+        # Accounts and intel are small tables that share nodes (payment tokens,
+        # prefixes): one writer. Sessions split by account over all writers.
+        parts = partition(rows, "account_id", self.writers) if table is SESSIONS else [rows]
+        works = [make_work(part) for part in parts if part]
         self._wait()
         report.loaded += len(rows)
-
-        def run() -> int:
-            with self.graph.session() as session:
-                return int(session.execute_write(work))
-
-        self._pending = self._pool.submit(run)
         self._pending_report = report
+        for work in works:
+            self._pending.append(self._pool.submit(self._write, work))
+
+    def _write(self, work: Callable[[Any], int]) -> int:
+        with self.graph.session() as session:
+            return int(session.execute_write(work))
 
     def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
+        pending, self._pending = self._pending, []
+        for future in pending:
             assert self._pending_report is not None
-            self._pending_report.new += pending.result()
+            self._pending_report.new += future.result()
 
     def _drop_unknown_accounts(self, batch: list[tuple[RawRow, dict[str, Any]]],
                                report: TableReport) -> list[tuple[RawRow, dict[str, Any]]]:
@@ -395,10 +405,21 @@ def session_entity_params(rows: list[dict[str, Any]]
                 roll["sessions"] += 1
                 roll["first_us"] = min(roll["first_us"], started)
                 roll["last_us"] = max(roll["last_us"], started)
-        nodes[param] = list(seen.values())
+        # A fixed order of merges keeps parallel writers from deadlocking.
+        nodes[param] = [seen[k] for k in sorted(seen)]
         if param != "templates":
             rollups[param] = list(pairs.values())
     return nodes, rollups
+
+
+def partition(rows: list[dict[str, Any]], owner: str, parts: int) -> list[list[dict[str, Any]]]:
+    """Split rows into parts by a stable hash of their owner column."""
+    if parts == 1:
+        return [rows]
+    out: list[list[dict[str, Any]]] = [[] for _ in range(parts)]
+    for row in rows:
+        out[zlib.crc32(row[owner].encode("utf-8", "surrogateescape")) % parts].append(row)
+    return out
 
 
 def _fraction(reader: TableReader) -> float | None:
@@ -419,6 +440,6 @@ def default_rejects_path(home: Path) -> Path:
 
 
 def load_directory(graph: Graph, directory: Path, rejects_path: Path,
-                   progress: bool | None = None) -> LoadReport:
+                   progress: bool | None = None, writers: int = 2) -> LoadReport:
     """Load one directory (see the module docstring); the report."""
-    return Loader(graph, directory, rejects_path, progress=progress).run()
+    return Loader(graph, directory, rejects_path, progress=progress, writers=writers).run()
