@@ -206,6 +206,141 @@ def load(ctx: click.Context, directory: Path, rejects: Path | None, as_json: boo
     click.echo(f"loaded in {report.seconds:.1f}s")
 
 
+# -- detect -----------------------------------------------------------------
+
+
+def _detect_params(algorithm: str, resolution: float) -> Any:
+    from app.detect.run import DetectParams
+
+    return DetectParams(algorithm=algorithm, resolution=resolution)
+
+
+detect_options = [
+    click.option("--algorithm", default="leiden", show_default=True,
+                 type=click.Choice(["leiden", "louvain"]), help="Community detection."),
+    click.option("--resolution", default=1.0, show_default=True,
+                 type=click.FloatRange(0.01, 100.0), help="Modularity resolution."),
+]
+
+
+def with_detect_options(f: Any) -> Any:
+    for option in reversed(detect_options):
+        f = option(f)
+    return f
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print only the run summary as JSON.")
+@with_detect_options
+@click.pass_context
+def detect(ctx: click.Context, as_json: bool, algorithm: str, resolution: float) -> None:
+    """Find, score and record suspected hydra networks as a new detection run."""
+    from app.db.graph import open_graph
+    from app.detect.run import run_detection
+
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        result = run_detection(graph, _detect_params(algorithm, resolution),
+                               say=(lambda _m: None) if as_json else say)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), sort_keys=True))
+        return
+    click.echo(f"run {result.run_id}: {result.accounts:,} accounts, {result.networks:,} "
+               f"networks scored, {result.flagged_networks:,} suspected, "
+               f"{result.flagged_accounts:,} accounts flagged")
+    click.echo("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
+               + f"; peak memory {result.peak_rss_mib:,.0f} MiB")
+    c = result.changes
+    click.echo(f"since the previous run: {c['continued']} networks continued, {c['new']} new, "
+               f"{c['joined']} accounts joined, {c['left']} left, {c['new_heads']} new heads")
+
+
+@main.group()
+def export() -> None:
+    """Export results."""
+
+
+@export.command("assignments")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_context
+def export_assignments(ctx: click.Context, out: Path) -> None:
+    """One row per account of the latest run: account_id,network,score,flagged."""
+    import csv
+
+    from app.db.graph import open_graph
+    from app.detect.run import latest_assignments
+
+    settings = settings_of(ctx)
+    with open_graph(settings) as graph:
+        rows = latest_assignments(graph)
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["account_id", "network", "score", "flagged"])
+        for row in rows:
+            writer.writerow([row["account_id"], row["network"] or "", f"{row['score']:.4f}",
+                             "true" if row["flagged"] else "false"])
+    flagged = sum(1 for r in rows if r["flagged"])
+    click.echo(f"wrote {len(rows):,} accounts ({flagged:,} flagged) to {out}")
+
+
+@main.command()
+@click.argument("data_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--reset", is_flag=True, help="Empty the graph first (it must be empty otherwise).")
+@click.option("--baselines/--no-baselines", default=True, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@with_detect_options
+@click.pass_context
+def evaluate(ctx: click.Context, data_dir: Path, reset: bool, baselines: bool, as_json: bool,
+             algorithm: str, resolution: float) -> None:
+    """Load a generated data set with labels.csv, detect, and measure accuracy."""
+    from app.db.graph import open_graph
+    from app.db.migrations import clear_graph
+    from app.detect import evaluate as ev
+    from app.detect.evidence import read_evidence
+    from app.detect.run import latest_assignments, run_detection
+    from app.ingest.loader import default_rejects_path, load_directory
+
+    settings = settings_of(ctx)
+    labels_path = data_dir / "labels.csv"
+    if not labels_path.is_file():
+        raise HydrascopeError(f"{labels_path} not found: evaluate needs generated data with "
+                              "ground truth (hydrascope generate)")
+    labels = ev.read_labels(labels_path)
+    prepare_graph(settings)
+    quiet = (lambda _m: None) if as_json else say
+    with open_graph(settings) as graph:
+        if graph.read("db/any_account"):
+            if not reset:
+                raise HydrascopeError("the graph already holds accounts: evaluate loads into an "
+                                      "empty graph (add --reset to empty it first)")
+            clear_graph(graph)
+        load_directory(graph, data_dir, default_rejects_path(settings.home),
+                       progress=None if not as_json else False)
+        result = run_detection(graph, _detect_params(algorithm, resolution), say=quiet)
+        rows = latest_assignments(graph)
+        flagged = {r["account_id"] for r in rows if r["flagged"]}
+        group_rows = graph.read("detect/latest_memberships")
+        group_of = {r["account_id"]: r["network_id"] for r in group_rows}
+        reports = [ev.evaluate(f"hydrascope ({algorithm}, resolution {resolution})", labels,
+                               group_of, flagged)]
+        if baselines:
+            evidence = read_evidence(graph)
+            for name, make in (("baseline: shared-address components",
+                                ev.baseline_shared_address_components),
+                               ("baseline: Louvain, default resolution, unweighted",
+                                ev.baseline_plain_louvain)):
+                groups, flags = make(evidence)
+                reports.append(ev.evaluate(name, labels, groups, flags))
+    if as_json:
+        click.echo(json.dumps({"run": result.as_dict(),
+                               "reports": [r.as_dict() for r in reports]}, sort_keys=True))
+        return
+    click.echo(f"detection: {result.timings}")
+    for report in reports:
+        click.echo(ev.format_report(report))
+
+
 # -- serve / demo -----------------------------------------------------------
 
 

@@ -46,7 +46,8 @@ def test_every_node_key_of_the_design_has_a_constraint() -> None:
         "Account": "account_id", "Session": "session_id", "IP": "address", "ASN": "asn",
         "Device": "fingerprint", "Payment": "fingerprint", "EmailDomain": "name",
         "Org": "org_id", "PromptTemplate": "fingerprint", "ApiKey": "api_key_id",
-        "UserAgent": "value", "DetectionRun": "run_id", "Network": "network_id",
+        "UserAgent": "value", "DetectionRun": "run_id",
     }
     for label, key in keys.items():
         assert f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE" in text, label
+    assert "FOR (n:Network) REQUIRE (n.network_id, n.run_id) IS UNIQUE" in text

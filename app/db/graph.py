@@ -67,6 +67,14 @@ class Graph:
         with self.session() as session:
             return session.execute_read(work)
 
+    def stream(self, name: str, /, **params: Any) -> Iterator[tuple[Any, ...]]:
+        """Run a named read statement and yield its rows as tuples, without holding them all."""
+        query = self.statement(name)
+        with self.session(default_access_mode="READ") as session:
+            result = session.run(query, params)
+            for record in result:
+                yield tuple(record.values())
+
     def write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run a named write statement in one managed transaction; rows as dicts."""
         query = self.statement(name)

@@ -1,0 +1,1 @@
+"""Detection: projection, communities, scoring, lineage; pure functions plus read and write."""

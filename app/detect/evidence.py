@@ -1,0 +1,86 @@
+"""What detection reads from the graph, as plain data (lists indexed by account)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.db.graph import Graph
+
+
+@dataclass
+class Evidence:
+    """The evidence graph reduced to what detection needs.
+
+    Accounts are numbered 0..n-1; every other structure refers to them by
+    that index. Built by `read_evidence` from Neo4j or by hand in tests.
+    """
+
+    account_ids: list[str] = field(default_factory=list)
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    # (account index, address, sessions); intel per address
+    ip_uses: list[tuple[int, str, int]] = field(default_factory=list)
+    ip_intel: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # kind -> (account index, key, sessions); kinds: device, api_key, user_agent
+    entity_uses: dict[str, list[tuple[int, str, int]]] = field(
+        default_factory=lambda: defaultdict(list))
+    # account index -> prompt fingerprints (ints), one per session
+    templates: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # account index -> 24 session counts by UTC hour
+    hours: dict[int, list[int]] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.account_ids)
+
+    def index(self) -> dict[str, int]:
+        return {a: i for i, a in enumerate(self.account_ids)}
+
+    def add_account(self, account_id: str, **facts: Any) -> int:
+        """Add one account (tests build evidence this way); its index."""
+        defaults = {"created": 0, "status": "active", "status_changed": None, "plan": None,
+                    "email_domain": None, "org_id": None, "payment": None, "signup_ip": None,
+                    "sessions": 0, "requests": 0, "tokens": 0, "reasoning": 0, "rewrites": 0,
+                    "refusals": 0}
+        defaults.update(facts)
+        self.account_ids.append(account_id)
+        self.accounts.append(defaults)
+        return len(self.account_ids) - 1
+
+
+ENTITY_STATEMENTS = {
+    "device": "detect/used_devices",
+    "api_key": "detect/used_keys",
+    "user_agent": "detect/used_agents",
+}
+
+
+def read_evidence(graph: Graph) -> Evidence:
+    """Read everything detection needs in a few streaming passes."""
+    evidence = Evidence()
+    columns = ("account_id", "created", "status", "status_changed", "plan", "email_domain",
+               "org_id", "payment", "signup_ip", "sessions", "requests", "tokens", "reasoning",
+               "rewrites", "refusals")
+    for row in graph.stream("detect/accounts"):
+        facts = dict(zip(columns, row, strict=True))
+        evidence.account_ids.append(facts.pop("account_id"))
+        facts["status"] = facts["status"] or "active"
+        evidence.accounts.append(facts)
+    index = evidence.index()
+    for account_id, address, sessions, network_type, known, provider in graph.stream(
+            "detect/used_ips"):
+        evidence.ip_uses.append((index[account_id], address, int(sessions or 0)))
+        if address not in evidence.ip_intel:
+            evidence.ip_intel[address] = {"network_type": network_type, "known": known,
+                                          "proxy_provider": provider}
+    for kind, statement in ENTITY_STATEMENTS.items():
+        uses = evidence.entity_uses[kind]
+        for account_id, key, sessions in graph.stream(statement):
+            uses.append((index[account_id], key, int(sessions or 0)))
+    for account_id, fingerprint in graph.stream("detect/templates"):
+        evidence.templates[index[account_id]].append(int(fingerprint, 16))
+    for account_id, hour, sessions in graph.stream("detect/session_hours"):
+        by_hour = evidence.hours.setdefault(index[account_id], [0] * 24)
+        by_hour[int(hour)] += int(sessions)
+    return evidence

@@ -1,0 +1,239 @@
+"""A detection run: read, project, find communities, score, write back.
+
+Reading and writing talk to Neo4j; everything between is the pure functions
+of project, communities, score and lineage. The run is written as
+`running` first and marked `complete` last, so pages and exports never see
+half a run, and an interrupted run leaves the previous one in place.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psutil
+
+from app.db.graph import Graph
+from app.detect.communities import communities
+from app.detect.evidence import Evidence, read_evidence
+from app.detect.lineage import Lineage, match_networks
+from app.detect.project import ProjectionParams, project
+from app.detect.score import CommunityScore, ScoreParams, score_all
+from app.errors import HydrascopeError
+
+WRITE_BATCH = 5_000
+SAMPLE = 50  # ids kept per change list on a network
+
+
+class DetectError(HydrascopeError):
+    """Detection could not run (no data, the graph stopped answering)."""
+
+
+@dataclass
+class DetectParams:
+    algorithm: str = "leiden"
+    resolution: float = 1.0
+    seed: int = 42
+    projection: ProjectionParams = field(default_factory=ProjectionParams)
+    scoring: ScoreParams = field(default_factory=ScoreParams)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DetectResult:
+    run_id: str
+    accounts: int
+    communities: int
+    networks: int
+    flagged_networks: int
+    flagged_accounts: int
+    timings: dict[str, float]
+    peak_rss_mib: float
+    changes: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Analysis:
+    """Everything the pure stages produce, before write-back."""
+
+    evidence: Evidence
+    groups: list[list[int]]
+    scored: list[CommunityScore]
+    per_account: dict[int, tuple[float, bool]]
+    population: dict[str, Any]
+    strength: dict[int, float]
+
+
+def analyse(evidence: Evidence, params: DetectParams,
+            stage: Callable[[str], None] = lambda _s: None) -> Analysis:
+    """The pure part of a run: projection, communities, scores."""
+    from app.detect.score import member_strength
+
+    stage("project")
+    projection = project(evidence, params.projection)
+    stage("communities")
+    groups = communities(projection, params.algorithm, params.resolution, params.seed)
+    stage("score")
+    scored, per_account, pop = score_all(evidence, projection, groups, params.scoring)
+    strength = member_strength(projection, groups)
+    return Analysis(evidence, groups, scored, per_account, asdict(pop), strength)
+
+
+class Stages:
+    """Times each stage and reports it (progress on a terminal)."""
+
+    def __init__(self, say: Callable[[str], None]):
+        self.say = say
+        self.timings: dict[str, float] = {}
+        self._current: str | None = None
+        self._began = 0.0
+        self.peak_rss = 0.0
+
+    def __call__(self, name: str) -> None:
+        self.end()
+        self._current, self._began = name, time.monotonic()
+        self.say(f"detect: {name}...")
+
+    def end(self) -> None:
+        rss = psutil.Process().memory_info().rss / 2**20
+        self.peak_rss = max(self.peak_rss, rss)
+        if self._current is not None:
+            self.timings[self._current] = round(time.monotonic() - self._began, 3)
+            self._current = None
+
+
+def run_detection(graph: Graph, params: DetectParams | None = None,
+                  say: Callable[[str], None] = lambda _m: None) -> DetectResult:
+    """One full detection run written to the graph as a new DetectionRun."""
+    params = params or DetectParams()
+    stages = Stages(say)
+    stages("read")
+    evidence = read_evidence(graph)
+    if evidence.size == 0:
+        raise DetectError("the graph holds no accounts: load data first (hydrascope load DIR)")
+    previous = graph.read("detect/previous_run")
+    analysis = analyse(evidence, params, stages)
+    stages("write")
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    changes = write_run(graph, run_id, params, analysis, previous)
+    stages.end()
+    timings = dict(stages.timings)
+    flagged = [c for c in analysis.scored if c.flagged]
+    counts = {
+        "accounts": evidence.size, "communities": len(analysis.groups),
+        "networks": len(analysis.scored), "flagged_networks": len(flagged),
+        "flagged_accounts": sum(1 for _s, f in analysis.per_account.values() if f),
+        "flagged_sessions": sum(c.facts["sessions"] for c in flagged),
+        "flagged_tokens": sum(c.facts["tokens"] for c in flagged),
+    }
+    graph.write("detect/finish_run", run_id=run_id, timings=json.dumps(timings),
+                counts=json.dumps(counts), population=json.dumps(analysis.population),
+                changes=json.dumps(changes))
+    return DetectResult(run_id=run_id, accounts=evidence.size,
+                        communities=len(analysis.groups), networks=len(analysis.scored),
+                        flagged_networks=len(flagged),
+                        flagged_accounts=counts["flagged_accounts"], timings=timings,
+                        peak_rss_mib=round(stages.peak_rss, 1), changes=changes)
+
+
+def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysis,
+              previous: list[dict[str, Any]]) -> dict[str, int]:
+    """Write the run, its networks (ids kept across runs) and memberships."""
+    evidence = analysis.evidence
+    ids = evidence.account_ids
+    previous_run_id = previous[0]["run_id"] if previous else None
+    previous_sets = {row["network_id"]: set(row["members"]) for row in previous}
+    ordered = sorted(analysis.scored, key=lambda c: (-c.score, -len(c.members),
+                                                     ids[c.members[0]]))
+    current_sets = [{ids[m] for m in c.members} for c in ordered]
+    lineages = match_networks(current_sets, previous_sets)
+    fresh = sum(1 for lin in lineages if lin.previous_id is None)
+    first = graph.write("detect/next_network_ids", count=fresh)[0]["first"] if fresh else 0
+    graph.write("detect/create_run", run_id=run_id, algorithm=params.algorithm,
+                params=json.dumps(params.as_dict()))
+    networks, members = [], []
+    changes = {"continued": 0, "new": 0, "joined": 0, "left": 0, "new_heads": 0}
+    next_id = first
+    for community, lineage in zip(ordered, lineages, strict=True):
+        if lineage.previous_id is None:
+            next_id += 1
+            network_id = f"HN-{next_id:05d}"
+            changes["new"] += 1
+        else:
+            network_id = lineage.previous_id
+            changes["continued"] += 1
+        heads = _new_heads(community, evidence, lineage)
+        changes["joined"] += len(lineage.joined)
+        changes["left"] += len(lineage.left)
+        changes["new_heads"] += len(heads)
+        networks.append(_network_row(network_id, community, lineage, heads))
+        for m in community.members:
+            score, flagged = analysis.per_account[m]
+            members.append({"account_id": ids[m], "network_id": network_id,
+                            "score": round(score, 4), "flagged": flagged,
+                            "strength": round(analysis.strength.get(m, 0.0), 4)})
+    for start in range(0, len(networks), WRITE_BATCH):
+        graph.write("detect/write_networks", run_id=run_id, previous_run_id=previous_run_id,
+                    networks=networks[start:start + WRITE_BATCH])
+    for start in range(0, len(members), WRITE_BATCH):
+        graph.write("detect/write_members", run_id=run_id,
+                    members=members[start:start + WRITE_BATCH])
+    return changes
+
+
+def _new_heads(community: CommunityScore, evidence: Evidence, lineage: Lineage) -> list[str]:
+    """Joined accounts created after a member of the network was banned."""
+    accounts = [evidence.accounts[m] for m in community.members]
+    bans = [a["status_changed"] for a in accounts
+            if a["status"] == "banned" and a.get("status_changed") is not None]
+    if not bans:
+        return []
+    first_ban = min(bans)
+    joined = set(lineage.joined) if lineage.previous_id else None
+    heads = []
+    for m, facts in zip(community.members, accounts, strict=True):
+        account_id = evidence.account_ids[m]
+        if (facts.get("created") or 0) > first_ban and facts["status"] != "banned" and (
+                joined is None or account_id in joined):
+            heads.append(account_id)
+    return sorted(heads)
+
+
+def _network_row(network_id: str, community: CommunityScore, lineage: Lineage,
+                 heads: list[str]) -> dict[str, Any]:
+    return {
+        "network_id": network_id,
+        "score": round(community.score, 4),
+        "intent": round(community.intent, 4),
+        "flagged": community.flagged,
+        "size": len(community.members),
+        "sessions": community.facts["sessions"],
+        "requests": community.facts["requests"],
+        "tokens": community.facts["tokens"],
+        "banned": community.facts["banned"],
+        "reasons": community.top_reasons(5),
+        "evidence": json.dumps([f.as_dict() for f in community.features]),
+        "lineage": json.dumps({"previous": lineage.previous_id, "jaccard": lineage.overlap}),
+        "joined": lineage.joined[:SAMPLE],
+        "left": lineage.left[:SAMPLE],
+        "new_heads": heads[:SAMPLE],
+        "status": "suspected" if community.flagged else "watch",
+    }
+
+
+def latest_assignments(graph: Graph) -> list[dict[str, Any]]:
+    """account_id, network, score, flagged per account of the latest complete run."""
+    rows = graph.read("detect/assignments")
+    if not rows and graph.read("detect/latest_run") == []:
+        raise DetectError("no detection run yet: run 'hydrascope detect' first")
+    return rows

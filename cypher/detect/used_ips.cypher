@@ -1,0 +1,9 @@
+// Account-to-address roll-ups with the intel on each address.
+MATCH (a:Account)-[u:USED_IP]->(ip:IP)
+RETURN
+  a.account_id AS account_id,
+  ip.address AS address,
+  u.sessions AS sessions,
+  coalesce(ip.network_type, 'unknown') AS network_type,
+  coalesce(ip.in_intel_feed, false) AS known,
+  ip.proxy_provider AS proxy_provider;
