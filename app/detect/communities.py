@@ -66,3 +66,14 @@ def _louvain(n: int, edges: list[tuple[int, int]], weights: list[float], resolut
     partition = community_louvain.best_partition(graph, weight="weight",
                                                  resolution=resolution, random_state=seed)
     return [partition[i] for i in range(n)]
+
+
+def induced(projection: Projection, members: list[int]) -> Projection:
+    """The projection restricted to edges inside one group of accounts."""
+    inside = np.zeros(projection.size, dtype=bool)
+    inside[members] = True
+    keep = inside[projection.sources] & inside[projection.targets]
+    return Projection(size=projection.size, sources=projection.sources[keep],
+                      targets=projection.targets[keep], weights=projection.weights[keep],
+                      entities=projection.entities,
+                      account_families=projection.account_families)

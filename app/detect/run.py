@@ -19,11 +19,17 @@ from typing import Any
 import psutil
 
 from app.db.graph import Graph
-from app.detect.communities import communities
+from app.detect.communities import communities, induced
 from app.detect.evidence import Evidence, read_evidence
 from app.detect.lineage import Lineage, match_networks
 from app.detect.project import ProjectionParams, project
-from app.detect.score import CommunityScore, ScoreParams, score_all
+from app.detect.score import (
+    CommunityScore,
+    ScoreParams,
+    ScoringContext,
+    score_all,
+    score_groups,
+)
 from app.errors import HydrascopeError
 
 WRITE_BATCH = 5_000
@@ -39,6 +45,12 @@ class DetectParams:
     algorithm: str = "leiden"
     resolution: float = 1.0
     seed: int = 42
+    # Modularity merges small rings into big benign groups once fake accounts
+    # also touch real ones: a group that is not flagged is split again at a
+    # higher resolution (times `refine_factor`, up to `refine_depth` times),
+    # and the rings found inside it are kept when they score as networks.
+    refine_depth: int = 3
+    refine_factor: float = 2.0
     projection: ProjectionParams = field(default_factory=ProjectionParams)
     scoring: ScoreParams = field(default_factory=ScoreParams)
 
@@ -84,9 +96,61 @@ def analyse(evidence: Evidence, params: DetectParams,
     stage("communities")
     groups = communities(projection, params.algorithm, params.resolution, params.seed)
     stage("score")
-    scored, per_account, pop = score_all(evidence, projection, groups, params.scoring)
+    ctx = ScoringContext.build(evidence, projection, params.scoring)
+    scored = score_groups(ctx, groups)
+    stage("refine")
+    groups = refine(ctx, groups, scored, params)
+    stage("rescore")
+    scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
     strength = member_strength(projection, groups)
     return Analysis(evidence, groups, scored, per_account, asdict(pop), strength)
+
+
+def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityScore],
+           params: DetectParams) -> list[list[int]]:
+    """Split groups that are not flagged, looking for rings hidden inside them."""
+    flagged = {tuple(c.members) for c in scored if c.flagged}
+    result: list[list[int]] = []
+    for group in groups:
+        if tuple(group) in flagged or len(group) < 2 * params.scoring.min_size:
+            result.append(group)
+            continue
+        result.extend(_split(ctx, group, params, params.resolution, 1))
+    result.sort(key=lambda g: (-len(g), g[0]))
+    return result
+
+
+def _split(ctx: ScoringContext, group: list[int], params: DetectParams, resolution: float,
+           depth: int) -> list[list[int]]:
+    if depth > params.refine_depth or len(group) < 2 * params.scoring.min_size:
+        return [group]
+    finer = resolution * params.refine_factor
+    parts = communities(induced(ctx.projection, group), params.algorithm, finer, params.seed)
+    covered = {m for part in parts for m in part}
+    parts += [[m] for m in group if m not in covered]
+    if len(parts) <= 1:
+        return [group]
+    scored = score_groups(ctx, parts)
+    flagged = {tuple(c.members) for c in scored if c.flagged}
+    out: list[list[int]] = []
+    rest: list[int] = []
+    for part in parts:
+        if tuple(part) in flagged:
+            out.append(part)
+        else:
+            rest.extend(part)
+    if not out:
+        # Nothing stands out at this resolution: look once more, finer.
+        deeper = [_split(ctx, part, params, finer, depth + 1)
+                  for part in parts if len(part) >= 2 * params.scoring.min_size]
+        found = [g for sub in deeper for g in sub if len(sub) > 1]
+        if not found:
+            return [group]
+        taken = {m for g in found for m in g}
+        return found + ([sorted(set(group) - taken)] if len(set(group) - taken) > 1 else [])
+    if len(rest) > 1:
+        out.append(sorted(rest))
+    return out
 
 
 class Stages:

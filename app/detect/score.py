@@ -69,6 +69,9 @@ class CommunityScore:
     flagged: bool
     features: list[Feature]
     facts: dict[str, Any] = field(default_factory=dict)
+    # member -> what ties it to the network by itself (shared payment, device,
+    # key or template family; its own extraction requests)
+    member_evidence: dict[int, set[str]] = field(default_factory=dict)
 
     def top_reasons(self, n: int = 3) -> list[str]:
         ranked = sorted((f for f in self.features if f.contribution > 0),
@@ -168,15 +171,55 @@ def _shared_within(members: list[int], entities: dict[str, list[int]]) -> tuple[
     return sharing, count
 
 
-def score_community(members: list[int], evidence: Evidence, projection: Projection,
-                    pop: Population, scripted: np.ndarray, proxied: np.ndarray,
-                    entity_index: dict[str, dict[int, list[str]]],
-                    params: ScoreParams) -> CommunityScore:
-    """The features and score of one community."""
+@dataclass
+class ScoringContext:
+    """What scoring needs besides a group, computed once per run."""
+
+    evidence: Evidence
+    projection: Projection
+    population: Population
+    scripted: np.ndarray
+    proxied: np.ndarray
+    entity_index: dict[str, dict[int, list[str]]]
+    params: ScoreParams
+
+    @classmethod
+    def build(cls, evidence: Evidence, projection: Projection,
+              params: ScoreParams | None = None) -> ScoringContext:
+        scripted, proxied = account_session_shares(evidence)
+        return cls(evidence, projection, population(evidence, scripted, proxied), scripted,
+                   proxied, entity_index(projection), params or ScoreParams())
+
+
+def score_community(members: list[int], ctx: ScoringContext) -> CommunityScore:
+    """The score of one community, computed on its core.
+
+    The core is the members that carry some of the network's signature
+    themselves (shared payment, device, key or template family, or their own
+    extraction requests). Strangers attached only through a shared proxy exit
+    or carrier NAT would otherwise dilute a ring's evidence.
+    """
+    whole = _score_members(members, ctx)
+    core = [m for m in members if whole.member_evidence.get(m)]
+    if len(core) == len(members) or len(core) < ctx.params.min_size:
+        return whole
+    result = _score_members(core, ctx)
+    result.members = members
+    result.member_evidence = whole.member_evidence
+    result.facts.update(size=len(members), core=len(core), attached=len(members) - len(core))
+    return result
+
+
+def _score_members(members: list[int], ctx: ScoringContext) -> CommunityScore:
+    """The features and score of a group of accounts."""
+    evidence, projection, pop = ctx.evidence, ctx.projection, ctx.population
+    scripted, proxied, entity_index, params = (ctx.scripted, ctx.proxied, ctx.entity_index,
+                                               ctx.params)
     accounts = [evidence.accounts[i] for i in members]
     n = len(members)
     sessions = sum(a["sessions"] for a in accounts) or 1
     features: list[Feature] = []
+    own: dict[int, set[str]] = {m: set() for m in members}
 
     def add(name: str, family: str, value: float, baseline: float | None, weight: float,
             strength: float, reason: str) -> None:
@@ -206,6 +249,8 @@ def score_community(members: list[int], evidence: Evidence, projection: Projecti
                                 ("api_key", "API keys", 0.5)):
         sharing, count = _shared_within(members, _entities_of(kind, members, entity_index,
                                                               projection))
+        for m in sharing:
+            own[m].add(kind)
         share = len(sharing) / n
         add(f"{kind}_reuse", "coordination", share, None, weight, share if count else 0.0,
             f"{len(sharing)} accounts share {count} {label}")
@@ -226,7 +271,9 @@ def score_community(members: list[int], evidence: Evidence, projection: Projecti
         _excess(scripted_share, pop.scripted_share),
         f"{_pct(scripted_share)} of sessions use scripted clients "
         f"(population: {_pct(pop.scripted_share)})")
-    reuse, families = _template_reuse(members, projection)
+    reuse, families, template_users = _template_reuse(members, projection)
+    for m in template_users:
+        own[m].add("template")
     add("template_reuse", "coordination", reuse, None, 0.6, reuse,
         f"{_pct(reuse)} of sessions reuse {families} near-duplicate prompt templates "
         "shared across members")
@@ -260,6 +307,9 @@ def score_community(members: list[int], evidence: Evidence, projection: Projecti
         add("declared_organisation", "mitigation", org_share, None, -1.0, org_share,
             f"{_pct(org_share)} of accounts belong to one declared organisation")
 
+    for m, facts_m in zip(members, accounts, strict=True):
+        if _own_intent(facts_m, pop) >= 0.2:
+            own[m].add("intent")
     total = max(0.0, sum(f.contribution for f in features))
     score = 1 - math.exp(-total)
     intent = sum(f.contribution for f in features if f.family == "intent")
@@ -278,7 +328,20 @@ def score_community(members: list[int], evidence: Evidence, projection: Projecti
         "banned": sum(a["status"] == "banned" for a in accounts),
         "shared_addresses": count, "template_families": families, "new_heads": heads,
     }
-    return CommunityScore(members, score, intent, flagged, features, facts)
+    return CommunityScore(members, score, intent, flagged, features, facts, own)
+
+
+PRIOR_SESSIONS = 5
+
+
+def _own_intent(facts: dict[str, Any], pop: Population) -> float:
+    """An account's own extraction requests, shrunk towards the population for
+    accounts with few sessions (one reasoning request out of two says little)."""
+    sessions = facts["sessions"] + PRIOR_SESSIONS
+    reasoning = (facts["reasoning"] + PRIOR_SESSIONS * pop.reasoning_rate) / sessions
+    rewrites = (facts["rewrites"] + PRIOR_SESSIONS * pop.rewrite_rate) / sessions
+    return max(_excess(reasoning, pop.reasoning_rate * 2),
+               _excess(rewrites, max(pop.rewrite_rate * 3, 0.02)))
 
 
 def _entities_of(kind: str, members: list[int], entity_index: dict[str, dict[int, list[str]]],
@@ -288,8 +351,10 @@ def _entities_of(kind: str, members: list[int], entity_index: dict[str, dict[int
     return {key: by_key[key] for key in keys}
 
 
-def _template_reuse(members: list[int], projection: Projection) -> tuple[float, int]:
-    """Share of members' sessions in template families used by several members."""
+def _template_reuse(members: list[int], projection: Projection
+                    ) -> tuple[float, int, set[int]]:
+    """Share of members' sessions in template families used by several members,
+    how many such families, and the members that use them."""
     users: dict[int, int] = defaultdict(int)
     total = 0
     for m in members:
@@ -297,13 +362,17 @@ def _template_reuse(members: list[int], projection: Projection) -> tuple[float, 
             users[family] += 1
             total += count
     if total == 0:
-        return 0.0, 0
+        return 0.0, 0, set()
     need = max(3, math.ceil(0.1 * len(members)))
     shared = {f for f, u in users.items() if u >= need}
-    reused = sum(count for m in members
-                 for family, count in projection.account_families.get(m, {}).items()
-                 if family in shared)
-    return reused / total, len(shared)
+    reused = 0
+    reusers: set[int] = set()
+    for m in members:
+        for family, count in projection.account_families.get(m, {}).items():
+            if family in shared:
+                reused += count
+                reusers.add(m)
+    return reused / total, len(shared), reusers
 
 
 def _signup_wave(accounts: list[dict[str, Any]], hours: int) -> tuple[float, str | None]:
@@ -359,22 +428,28 @@ def entity_index(projection: Projection) -> dict[str, dict[int, list[str]]]:
     return index
 
 
+def score_groups(ctx: ScoringContext, groups: list[list[int]]) -> list[CommunityScore]:
+    """Scores of the groups large enough to be networks."""
+    return [score_community(g, ctx) for g in groups if len(g) >= ctx.params.min_size]
+
+
 def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]],
-              params: ScoreParams | None = None
+              params: ScoreParams | None = None, ctx: ScoringContext | None = None
               ) -> tuple[list[CommunityScore], dict[int, tuple[float, bool]], Population]:
     """Scores of every community and of every member: (score, flagged) per account."""
-    params = params or ScoreParams()
-    scripted, proxied = account_session_shares(evidence)
-    pop = population(evidence, scripted, proxied)
-    index = entity_index(projection)
+    ctx = ctx or ScoringContext.build(evidence, projection, params)
+    params = ctx.params
     strength = member_strength(projection, groups)
-    scored = [score_community(g, evidence, projection, pop, scripted, proxied, index, params)
-              for g in groups if len(g) >= params.min_size]
+    scored = score_groups(ctx, groups)
     per_account: dict[int, tuple[float, bool]] = {}
     for community in scored:
         for m in community.members:
             s = strength.get(m, 0.0)
-            account_score = community.score * (0.5 + 0.5 * s)
-            per_account[m] = (account_score,
-                              community.flagged and s >= params.min_member_strength)
-    return scored, per_account, pop
+            # A member flagged with its network must also carry some of the
+            # network's signature itself: a stranger on a shared carrier NAT or
+            # proxy exit that the network also used is not one of its heads.
+            own = bool(community.member_evidence.get(m))
+            account_score = community.score * (0.5 + 0.5 * s) * (1.0 if own else 0.5)
+            per_account[m] = (account_score, community.flagged and own
+                              and s >= params.min_member_strength)
+    return scored, per_account, ctx.population

@@ -145,6 +145,13 @@ class Generator:
         self._ids: set[str] = set()
         self._asn_of_block: dict[str, tuple[int, str]] = {}
         self.viral_templates = [self.rng.getrandbits(64) for _ in range(3)]
+        # Commercial residential proxy services: big pools of home addresses that
+        # several networks rent at once, and that some ordinary users pass through.
+        pool_size = max(400, self.total // 40)
+        self.resi_pools = [
+            [self.note_ip(self.public_ipv4(), "residential", self.rng.random() < 0.3)
+             for _ in range(pool_size)] for _ in range(2)]
+        self.mobile_ips: list[str] = []
 
     # -- identifiers and addresses -------------------------------------------
 
@@ -223,6 +230,9 @@ class Generator:
             pool = []
             for _ in range(max(6, size // 3)):
                 kind = rng.choice(("datacenter", "proxy", "residential"))
+                if kind == "residential":
+                    pool.append(rng.choice(rng.choice(self.resi_pools)))
+                    continue
                 pool.append(self.note_ip(self.public_ipv4(), kind, rng.random() < 0.5,
                                          proxy_provider="RotaProxy" if kind == "proxy" else None))
             payments = [self.new_id("pm_", 12) for _ in range(max(2, size // 6))]
@@ -231,8 +241,8 @@ class Generator:
         else:
             # Residential rotating proxies: many addresses, each shared by a few
             # accounts, mostly unknown to the feed or listed as residential.
-            pool = [self.note_ip(self.public_ipv4(), "residential", rng.random() < 0.4)
-                    for _ in range(max(10, size * 2))]
+            provider = rng.choice(self.resi_pools)
+            pool = rng.sample(provider, min(len(provider), max(10, size * 2)))
             payments = []  # unique per account
             devices = []  # unique per account
             agents = [self.browser_agent() for _ in range(max(5, size // 4))]
@@ -276,6 +286,7 @@ class Generator:
             elif kind == "cgnat":
                 ips = [self.note_ip(self.ipv6() if rng.random() < 0.3 else self.public_ipv4(),
                                     "mobile", True) for _ in range(rng.randint(20, 60))]
+                self.mobile_ips.extend(ips)
                 cohorts.append(Cohort(kind, ips))
             elif kind == "vpn":
                 ips = [self.note_ip(self.public_ipv4(), "vpn", rng.random() < 0.8,
@@ -369,6 +380,9 @@ class Generator:
             elif plan.cohort in ("cgnat", "vpn") and group is not None:
                 ips = [rng.choice(group.ips) for _ in range(3)] + (
                     [home] if plan.cohort == "vpn" else [])
+            elif plan.cohort == "regular" and rng.random() < 0.03:
+                # Privacy-minded users behind the same residential proxy services.
+                ips = [home] + rng.sample(rng.choice(self.resi_pools), 3)
             if "signup_ip" not in row and rng.random() < 0.7:
                 row["signup_ip"] = rng.choice(ips)
             if rng.random() < 0.01:
@@ -444,8 +458,8 @@ class Generator:
                     category = rng.choice(("math", "reasoning", "science", "coding"))
                     reasoning = rng.random() < 0.93
                 requests = max(5, int(rng.gauss(60, 25)))
-            if net.camouflage == "high":
-                ip = rng.choice(ips)  # rotating: a fresh exit per session
+            if net.camouflage != "low" and self.mobile_ips and rng.random() < 0.1:
+                ip = rng.choice(self.mobile_ips)  # a phone on a carrier NAT, shared with strangers
         elif plan.cohort == "campus" and group is not None and rng.random() < 0.5:
             template = self.near(rng.choice(group.templates), 2)
             category, reasoning = "math", rng.random() < 0.6
