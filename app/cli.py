@@ -375,4 +375,27 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     if settings.managed:
         ctx.invoke(db_start)
     prepare_graph(settings)
+    seed_demo(settings)
     _serve(settings, host, port)
+
+
+def seed_demo(settings: Settings) -> None:
+    """Generate, load and detect a demo data set when the graph holds no accounts."""
+    from app.db.graph import open_graph
+    from app.detect.run import run_detection
+    from app.ingest.loader import default_rejects_path, load_directory
+    from app.synth.generator import generate as run_generator
+
+    with open_graph(settings) as graph:
+        if graph.read("db/any_account"):
+            say("the graph already holds data: serving it as it is")
+            return
+        data = settings.home / "demo-data"
+        say(f"empty graph: generating a demo data set in {data}")
+        counts = run_generator(data, preset="small", seed=7)
+        say(f"generated {counts['accounts']:,} accounts and {counts['sessions']:,} sessions; "
+            "loading")
+        load_directory(graph, data, default_rejects_path(settings.home))
+        result = run_detection(graph, say=say)
+        say(f"detection: {result.flagged_networks} suspected networks, "
+            f"{result.flagged_accounts:,} accounts flagged")

@@ -260,7 +260,8 @@ class ManagedNeo4j:
         """Generate and set the initial password before the very first start."""
         if self.password_file.exists():
             return
-        password = secrets.token_urlsafe(18)
+        # Hex: a password starting with "-" would be read as an option by the admin tool.
+        password = secrets.token_hex(16)
         result = subprocess.run(
             [self.java(), "-cp", self.classpath(), ADMIN_TOOL,
              "dbms", "set-initial-password", password],

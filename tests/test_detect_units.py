@@ -1,0 +1,205 @@
+"""Pure detection functions on small hand-made data (no database)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from app.detect.communities import communities
+from app.detect.evaluate import adjusted_rand_index
+from app.detect.evidence import Evidence
+from app.detect.lineage import match_networks
+from app.detect.project import Projection, ProjectionParams, project
+from app.detect.run import DetectParams, analyse
+from app.detect.score import busiest_window_share, typical_rate
+from app.detect.templates import band_keys, hamming, template_families
+
+
+def flip(value: int, bits: list[int]) -> int:
+    for bit in bits:
+        value ^= 1 << bit
+    return value
+
+
+# -- SimHash families ---------------------------------------------------------
+
+
+def test_near_duplicates_join_one_family_and_strangers_do_not() -> None:
+    rng = random.Random(1)
+    base = rng.getrandbits(64)
+    variants = [flip(base, rng.sample(range(64), rng.randint(0, 4))) for _ in range(300)]
+    strangers = [rng.getrandbits(64) for _ in range(2000)]
+    families = template_families(variants + strangers)
+    assert len({families[v] for v in variants}) == 1
+    assert len({families[s] for s in strangers}) == len(set(strangers))
+
+
+def test_band_keys_agree_for_identical_bands() -> None:
+    a = 0x0123456789ABCDEF
+    b = flip(a, [63])  # the last contiguous band differs, the first two do not
+    shared = set(band_keys(a)) & set(band_keys(b))
+    assert (0, a & ((1 << 21) - 1)) in shared
+    assert hamming(a, b) == 1
+    assert len(band_keys(a)) == 6
+
+
+# -- projection -----------------------------------------------------------------
+
+
+def small_world() -> Evidence:
+    """A ring of 6 accounts on 2 proxies with one payment token, a carrier NAT
+    shared with 300 strangers, and 20 loners."""
+    ev = Evidence()
+    ring = [ev.add_account(f"ring{i}", sessions=20, requests=1000, reasoning=18,
+                           payment="pm_ring") for i in range(6)]
+    strangers = [ev.add_account(f"mobile{i}", sessions=5, requests=20, reasoning=0)
+                 for i in range(300)]
+    loners = [ev.add_account(f"loner{i}", sessions=5, requests=25, reasoning=0)
+              for i in range(20)]
+    for a in ring:  # a rotating pool: every head uses every exit
+        for exit_ip in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+            ev.ip_uses.append((a, exit_ip, 7))
+    for a in strangers + ring[:1]:
+        ev.ip_uses.append((a, "203.0.113.7", 5))
+    for i, a in enumerate(loners):
+        ev.ip_uses.append((a, f"192.0.2.{i + 1}", 5))
+    ev.ip_intel.update({
+        "198.51.100.1": {"network_type": "datacenter", "known": True, "proxy_provider": None},
+        "198.51.100.2": {"network_type": "datacenter", "known": True, "proxy_provider": None},
+        "203.0.113.7": {"network_type": "mobile", "known": True, "proxy_provider": None},
+    })
+    base = 0xDEADBEEF12345678
+    for a in ring:
+        ev.templates[a] = [flip(base, [a % 64]) for _ in range(20)]
+    for a in strangers + loners:
+        ev.templates[a] = [random.Random(a).getrandbits(64) for _ in range(5)]
+    return ev
+
+
+def edge_weight(projection: Projection, a: int, b: int) -> float:
+    lo, hi = min(a, b), max(a, b)
+    mask = (projection.sources == lo) & (projection.targets == hi)
+    return float(projection.weights[mask].sum())
+
+
+def test_rare_shared_entities_weigh_more_than_hubs() -> None:
+    ev = small_world()
+    projection = project(ev, ProjectionParams(hub_size=100, hub_degree=4))
+    ring_pair = edge_weight(projection, 0, 2)  # same proxies, payment, template family
+    assert ring_pair > 1.0
+    # Two strangers on the carrier NAT: a hub, so at most a sampled, tiny link.
+    assert edge_weight(projection, 6, 7) == 0.0
+    assert projection.stats["hubs"] >= 1
+    # Hubs are not cliques: edges stay linear in the accounts.
+    assert projection.edge_count < 6 * 5 / 2 + 300 * 4
+
+
+def test_projection_weights_follow_rarity() -> None:
+    ev = Evidence()
+    for i in range(12):
+        ev.add_account(f"a{i}")
+    for a in range(3):
+        ev.ip_uses.append((a, "10.0.0.1", 1))  # shared by 3
+    for a in range(3, 12):
+        ev.ip_uses.append((a, "10.0.0.2", 1))  # shared by 9
+    projection = project(ev, ProjectionParams(min_edge_weight=0.0))
+    assert edge_weight(projection, 0, 1) == pytest.approx(1.0 / 2 + 0.25 / 11)
+    assert edge_weight(projection, 3, 4) == pytest.approx(1.0 / 8 + 0.25 / 11)
+
+
+# -- communities ----------------------------------------------------------------
+
+
+def two_cliques() -> Projection:
+    src, dst = [], []
+    for group in (range(0, 5), range(5, 10)):
+        for a in group:
+            for b in group:
+                if a < b:
+                    src.append(a)
+                    dst.append(b)
+    src.append(4)
+    dst.append(5)  # one weak bridge
+    weights = [1.0] * (len(src) - 1) + [0.1]
+    return Projection(12, np.array(src), np.array(dst), np.array(weights))
+
+
+@pytest.mark.parametrize("algorithm", ["leiden", "louvain"])
+def test_communities_split_two_cliques_deterministically(algorithm: str) -> None:
+    first = communities(two_cliques(), algorithm)
+    again = communities(two_cliques(), algorithm)
+    assert first == again == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+
+
+def test_unknown_algorithm_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        communities(two_cliques(), "magic")
+
+
+# -- scoring ----------------------------------------------------------------------
+
+
+def test_the_ring_is_flagged_with_reasons_and_strangers_are_not() -> None:
+    ev = small_world()
+    analysis = analyse(ev, DetectParams())
+    flagged = [c for c in analysis.scored if c.flagged]
+    assert len(flagged) == 1
+    ring = flagged[0]
+    assert {ev.account_ids[m] for m in ring.members} >= {f"ring{i}" for i in range(6)}
+    names = {f.name for f in ring.features if f.contribution > 0}
+    assert {"reasoning_requests", "payment_reuse", "template_reuse"} <= names
+    assert any("step-by-step reasoning" in r for r in ring.top_reasons())
+    flagged_accounts = {ev.account_ids[m] for m, (_s, f) in analysis.per_account.items() if f}
+    assert flagged_accounts == {f"ring{i}" for i in range(6)}
+
+
+def test_a_declared_organisation_is_not_flagged_for_teamwork() -> None:
+    ev = Evidence()
+    team = [ev.add_account(f"t{i}", sessions=30, requests=3000, reasoning=25, payment="pm_co",
+                           org_id="org_co", created=86400 * i * 30) for i in range(6)]
+    for a in team:
+        ev.ip_uses.append((a, "198.51.100.9", 30))
+    ev.ip_intel["198.51.100.9"] = {"network_type": "datacenter", "known": True,
+                                   "proxy_provider": None}
+    for i in range(30):
+        ev.add_account(f"x{i}", sessions=4, requests=20)
+    analysis = analyse(ev, DetectParams())
+    assert analysis.scored, "the team should still be a scored group"
+    assert not any(c.flagged for c in analysis.scored)
+    reasons = [f.reason for c in analysis.scored for f in c.features
+               if f.name == "declared_organisation"]
+    assert reasons and "declared organisation" in reasons[0]
+
+
+def test_baselines_resist_a_minority() -> None:
+    sessions = np.array([10.0] * 90 + [10.0] * 10)
+    reasoning = np.array([1.0] * 90 + [10.0] * 10)
+    assert typical_rate(reasoning, sessions) == pytest.approx(0.1)
+    assert busiest_window_share([1] * 24) == pytest.approx(8 / 24)
+    assert busiest_window_share([0] * 20 + [5] * 4) == 1.0
+
+
+# -- lineage and metrics ------------------------------------------------------------
+
+
+def test_networks_keep_their_ids_across_runs() -> None:
+    previous = {"HN-00001": {"a", "b", "c", "d"}, "HN-00002": {"x", "y", "z"}}
+    current = [{"a", "b", "c", "e", "f"}, {"p", "q", "r"}, {"x", "y"}]
+    result = match_networks(current, previous)
+    assert result[0].previous_id == "HN-00001"
+    assert result[0].joined == ["e", "f"] and result[0].left == ["d"]
+    assert result[1].previous_id is None
+    assert result[2].previous_id == "HN-00002"
+
+
+def test_each_previous_network_continues_once() -> None:
+    previous = {"HN-1": {"a", "b", "c", "d"}}
+    result = match_networks([{"a", "b"}, {"c", "d"}], previous)
+    assert [r.previous_id for r in result].count("HN-1") == 1
+
+
+def test_adjusted_rand_index() -> None:
+    assert adjusted_rand_index(list("aabb"), list("xxyy")) == 1.0
+    assert adjusted_rand_index(list("aabb"), list("xyxy")) < 0
