@@ -27,6 +27,7 @@ from app.detect.score import (
     CommunityScore,
     ScoreParams,
     ScoringContext,
+    new_head_members,
     score_all,
     score_groups,
 )
@@ -256,20 +257,12 @@ def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysi
 
 
 def _new_heads(community: CommunityScore, evidence: Evidence, lineage: Lineage) -> list[str]:
-    """Joined accounts created after a member of the network was banned."""
+    """Regrown heads of a network; for a continuing network, only those that joined."""
     accounts = [evidence.accounts[m] for m in community.members]
-    bans = [a["status_changed"] for a in accounts
-            if a["status"] == "banned" and a.get("status_changed") is not None]
-    if not bans:
-        return []
-    first_ban = min(bans)
-    joined = set(lineage.joined) if lineage.previous_id else None
-    heads = []
-    for m, facts in zip(community.members, accounts, strict=True):
-        account_id = evidence.account_ids[m]
-        if (facts.get("created") or 0) > first_ban and facts["status"] != "banned" and (
-                joined is None or account_id in joined):
-            heads.append(account_id)
+    heads = [evidence.account_ids[m] for m in new_head_members(community.members, accounts)]
+    if lineage.previous_id is not None:
+        joined = set(lineage.joined)
+        heads = [h for h in heads if h in joined]
     return sorted(heads)
 
 

@@ -296,7 +296,7 @@ def _score_members(members: list[int], ctx: ScoringContext) -> CommunityScore:
         _excess(enforced, pop.enforced_share * 3),
         f"{_pct(enforced)} of accounts already banned or suspended "
         f"(population: {_pct(pop.enforced_share)})")
-    heads = _new_heads(accounts)
+    heads = len(new_head_members(members, accounts))
     add("regrowth", "coordination", heads, None, 0.5, min(1.0, heads / max(3.0, n * 0.1)),
         f"{heads} accounts signed up after other members were banned (new heads)")
 
@@ -391,14 +391,17 @@ def _signup_wave(accounts: list[dict[str, Any]], hours: int) -> tuple[float, str
     return best / len(accounts), datetime.fromtimestamp(best_start, UTC).strftime("%Y-%m-%d")
 
 
-def _new_heads(accounts: list[dict[str, Any]]) -> int:
+def new_head_members(members: list[int], accounts: list[dict[str, Any]]) -> list[int]:
+    """Members (of `members`, facts in `accounts`) that signed up after another
+    member was banned and are not banned themselves: the regrown heads."""
     bans = [a["status_changed"] for a in accounts
             if a["status"] == "banned" and a.get("status_changed") is not None]
     if not bans:
-        return 0
+        return []
     first_ban = min(bans)
-    return sum(1 for a in accounts if a.get("created") is not None and a["created"] > first_ban
-               and a["status"] != "banned")
+    return [m for m, a in zip(members, accounts, strict=True)
+            if a.get("created") is not None and a["created"] > first_ban
+            and a["status"] != "banned"]
 
 
 def member_strength(projection: Projection, groups: list[list[int]]) -> dict[int, float]:

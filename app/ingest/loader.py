@@ -158,14 +158,12 @@ class Loader:
     """One load of one directory."""
 
     def __init__(self, graph: Graph, directory: Path, rejects_path: Path,
-                 progress: bool | None = None, say: Callable[[str], None] | None = None,
-                 writers: int = 2):
+                 progress: bool | None = None, writers: int = 2):
         self.graph = graph
         self.directory = directory
         self.sources = find_tables(directory)  # missing / ambiguous files fail here
         self.rejects = RejectsWriter(rejects_path)
         self.progress = progress
-        self.say = say or (lambda _m: None)
         self.report = LoadReport(load_id=uuid.uuid4().hex[:12], directory=str(directory))
         self.loaded_accounts: set[str] = set()
         self._known_accounts: set[str] = set()
