@@ -341,6 +341,34 @@ def evaluate(ctx: click.Context, data_dir: Path, reset: bool, baselines: bool, a
         click.echo(ev.format_report(report))
 
 
+# -- users ------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Investigator logins."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["viewer", "analyst", "admin"]))
+@click.pass_context
+def user_add(ctx: click.Context, name: str, role: str) -> None:
+    """Create a login; the password is read from standard input."""
+    from app.auth.users import create_user
+    from app.db.graph import open_graph
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        created = create_user(graph, name, password, role)
+    click.echo(f"created user {created.username} ({created.role})")
+
+
 # -- serve / demo -----------------------------------------------------------
 
 
@@ -381,12 +409,17 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
 
 def seed_demo(settings: Settings) -> None:
     """Generate, load and detect a demo data set when the graph holds no accounts."""
+    from app.auth.users import ensure_demo_admin
     from app.db.graph import open_graph
     from app.detect.run import run_detection
     from app.ingest.loader import default_rejects_path, load_directory
     from app.synth.generator import generate as run_generator
 
     with open_graph(settings) as graph:
+        login = ensure_demo_admin(graph)
+        if login:
+            say(f"created a demo login: user {login[0]}, password {login[1]} "
+                "(shown once; add others with 'hydrascope user add')")
         if graph.read("db/any_account"):
             say("the graph already holds data: serving it as it is")
             return

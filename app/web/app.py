@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.middleware.sessions import SessionMiddleware
 
 from app import __version__
 from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
+from app.web import pages
+from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
+
+SESSION_MAX_AGE = 8 * 3600
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,20 +40,52 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             driver.close()
 
-    app = FastAPI(title="Hydrascope", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="Hydrascope", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
+                       session_cookie="hydrascope_session", max_age=SESSION_MAX_AGE,
+                       same_site="lax", https_only=settings.environment != "development")
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     # Third-party front-end code, installed from npm by `make install`.
     app.mount("/vendor", StaticFiles(directory=settings.node_modules_dir, check_dir=False),
               name="vendor")
-    templates = Jinja2Templates(directory=settings.templates_dir)
+    templates = Jinja2Blocks(directory=settings.templates_dir)
+    app.state.templates = templates
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request) -> HTMLResponse:
-        graph: Graph = request.app.state.graph
-        return templates.TemplateResponse(request, "index.html", {
-            "graph_up": graph.ping(), "uri": settings.bolt_uri, "version": __version__,
-        })
+    def page(request: Request, status: int, title: str, message: str) -> Response:
+        return templates.TemplateResponse(request, "error.html", {
+            "status": status, "title": title, "message": message,
+            "user": getattr(request.state, "user", None), "csrf_token": csrf_token(request),
+        }, status_code=status)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "sign in first"}, status_code=401)
+        return RedirectResponse(login_url(request), status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        message = f"This needs the {exc.role} role."
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=403)
+        return page(request, 403, "Not allowed", message)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        titles = {404: "Not found", 403: "Not allowed", 405: "Not allowed here"}
+        return page(request, exc.status_code, titles.get(exc.status_code, "Cannot do that"),
+                    str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> Response:
+        problems = [_problem(e) for e in exc.errors()]
+        if _wants_json(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        return page(request, 422, "Bad request", "; ".join(problems))
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> JSONResponse:
@@ -52,4 +95,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "ok", "neo4j": "up"})
         return JSONResponse({"status": "degraded", "neo4j": "down"}, status_code=503)
 
+    @app.get("/about", response_class=HTMLResponse, include_in_schema=False)
+    def about(request: Request) -> Response:
+        graph: Graph = request.app.state.graph
+        return templates.TemplateResponse(request, "index.html", {
+            "graph_up": graph.ping(), "uri": settings.bolt_uri, "version": __version__,
+            "user": None, "csrf_token": csrf_token(request),
+        })
+
+    app.include_router(pages.router)
+    app.include_router(pages.api)
     return app
+
+
+def _problem(error: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body"))
+    return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg"))

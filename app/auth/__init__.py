@@ -1,0 +1,1 @@
+"""Investigator logins, roles and password checks."""

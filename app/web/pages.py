@@ -1,0 +1,197 @@
+"""Investigator pages and the JSON API that mirrors them. Thin: parse, call, render.
+
+A page and its htmx fragment come from the same URL: with an `HX-Request`
+header only the named block of the same template is rendered.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app import explore
+from app.auth.users import User, authenticate
+from app.web.security import (
+    SESSION_USER,
+    check_csrf,
+    csrf_token,
+    graph_of,
+    require,
+    safe_next,
+)
+
+router = APIRouter()
+api = APIRouter(prefix="/api", tags=["api"])
+Viewer = Annotated[User, Depends(require("viewer"))]
+NetworkSort = Literal["score", "size", "tokens", "sessions", "growth", "new_heads"]
+MemberSort = Literal["score", "sessions", "tokens", "created", "reasoning"]
+Order = Literal["asc", "desc"]
+
+
+def render(request: Request, name: str, context: dict[str, Any], block: str | None = None,
+           status_code: int = 200) -> Response:
+    templates = request.app.state.templates
+    context = {"user": getattr(request.state, "user", None),
+               "csrf_token": csrf_token(request), **context}
+    if block and request.headers.get("hx-request") == "true":
+        return templates.TemplateResponse(request, name, context, status_code=status_code,
+                                          block_name=block)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+# -- sign-in ------------------------------------------------------------------
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/login", include_in_schema=False)
+def login(request: Request, username: Annotated[str, Form(max_length=200)],
+          password: Annotated[str, Form(max_length=1000)],
+          next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    user = authenticate(graph_of(request), username, password)
+    if user is None:
+        # One message whether the name exists or not.
+        return render(request, "login.html", {"next": safe_next(next),
+                                              "error": "Wrong user name or password."},
+                      status_code=401)
+    request.session.clear()
+    request.session[SESSION_USER] = user.username
+    csrf_token(request)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/logout", include_in_schema=False, dependencies=[Depends(check_csrf)])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+# -- dashboard ------------------------------------------------------------------
+
+
+@router.get("/", include_in_schema=False)
+def dashboard(request: Request, user: Viewer,
+              suspected: bool = True,
+              min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+              min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+              sort: NetworkSort = "score", order: Order = "desc",
+              page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+              per_page: Annotated[int, Query(ge=5, le=200)] = 25) -> Response:
+    graph = graph_of(request)
+    run = explore.latest_run(graph)
+    networks = None
+    if run:
+        networks = explore.list_networks(
+            graph, run["run_id"], suspected_only=suspected, min_score=min_score,
+            min_size=min_size, sort=sort, descending=order == "desc", page=page,
+            per_page=per_page)
+    filters = {"suspected": suspected, "min_score": min_score, "min_size": min_size,
+               "sort": sort, "order": order, "per_page": per_page}
+    return render(request, "dashboard.html", {"run": run, "networks": networks,
+                                              "filters": filters}, block="networks")
+
+
+# -- network ----------------------------------------------------------------------
+
+
+@router.get("/networks/{network_id}", include_in_schema=False)
+def network_page(request: Request, user: Viewer, network_id: str,
+                 run: Annotated[str | None, Query(max_length=64)] = None,
+                 sort: MemberSort = "score", order: Order = "desc",
+                 page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                 per_page: Annotated[int, Query(ge=10, le=500)] = 50) -> Response:
+    graph = graph_of(request)
+    run_id = run or _latest_run_id(request)
+    network = explore.get_network(graph, run_id, network_id)
+    if network is None:
+        raise HTTPException(404, f"no network {network_id} in run {run_id}")
+    members = explore.network_members(graph, run_id, network_id, sort=sort,
+                                      descending=order == "desc", page=page,
+                                      per_page=per_page, total=network["size"])
+    return render(request, "network.html", {
+        "network": network, "run_id": run_id, "members": members,
+        "filters": {"sort": sort, "order": order, "per_page": per_page},
+    }, block="members")
+
+
+# -- account ----------------------------------------------------------------------
+
+
+@router.get("/accounts/{account_id}", include_in_schema=False)
+def account_page(request: Request, user: Viewer, account_id: str) -> Response:
+    account = explore.get_account(graph_of(request), account_id)
+    if account is None:
+        raise HTTPException(404, f"no account {account_id}")
+    return render(request, "account.html", {"account": account})
+
+
+def _latest_run_id(request: Request) -> str:
+    run = explore.latest_run(graph_of(request))
+    if run is None:
+        raise HTTPException(404, "no detection run yet: run 'hydrascope detect'")
+    return str(run["run_id"])
+
+
+# -- JSON API -------------------------------------------------------------------------
+
+
+@api.get("/networks")
+def api_networks(request: Request, user: Viewer, suspected: bool = True,
+                 min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+                 min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+                 sort: NetworkSort = "score", order: Order = "desc",
+                 page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                 per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+    """Networks of the latest run (or none before the first run)."""
+    run = explore.latest_run(graph_of(request))
+    if run is None:
+        return {"run": None, "networks": [], "total": 0}
+    result = explore.list_networks(graph_of(request), run["run_id"], suspected_only=suspected,
+                                   min_score=min_score, min_size=min_size, sort=sort,
+                                   descending=order == "desc", page=page, per_page=per_page)
+    return {"run": run, "networks": result.rows, "total": result.total, "page": page,
+            "pages": result.pages}
+
+
+@api.get("/networks/{network_id}")
+def api_network(request: Request, user: Viewer, network_id: str,
+                run: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+    """One network with its evidence."""
+    run_id = run or _latest_run_id(request)
+    network = explore.get_network(graph_of(request), run_id, network_id)
+    if network is None:
+        raise HTTPException(404, f"no network {network_id} in run {run_id}")
+    network.pop("evidence", None)
+    return network
+
+
+@api.get("/networks/{network_id}/members")
+def api_network_members(request: Request, user: Viewer, network_id: str,
+                        run: Annotated[str | None, Query(max_length=64)] = None,
+                        sort: MemberSort = "score", order: Order = "desc",
+                        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                        per_page: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    """A page of a network's members."""
+    run_id = run or _latest_run_id(request)
+    network = explore.get_network(graph_of(request), run_id, network_id)
+    if network is None:
+        raise HTTPException(404, f"no network {network_id} in run {run_id}")
+    members = explore.network_members(graph_of(request), run_id, network_id, sort=sort,
+                                      descending=order == "desc", page=page,
+                                      per_page=per_page, total=network["size"])
+    return {"network_id": network_id, "run_id": run_id, "members": members.rows,
+            "total": members.total, "page": page, "pages": members.pages}
+
+
+@api.get("/accounts/{account_id}")
+def api_account(request: Request, user: Viewer, account_id: str) -> dict[str, Any]:
+    """One account with its networks, linked entities and latest sessions."""
+    account = explore.get_account(graph_of(request), account_id)
+    if account is None:
+        raise HTTPException(404, f"no account {account_id}")
+    return account

@@ -1,0 +1,90 @@
+"""Sign-in state, roles and CSRF for the web app."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from urllib.parse import quote
+
+from fastapi import HTTPException, Request
+
+from app.auth.users import User, get_user
+from app.db.graph import Graph
+
+SESSION_USER = "user"
+SESSION_CSRF = "csrf"
+
+
+class SignInRequired(Exception):
+    """Raised by route dependencies when nobody is signed in."""
+
+
+class Forbidden(Exception):
+    """Raised when the signed-in user's role is too low."""
+
+    def __init__(self, role: str):
+        super().__init__(role)
+        self.role = role
+
+
+def graph_of(request: Request) -> Graph:
+    graph: Graph = request.app.state.graph
+    return graph
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use)."""
+    token = request.session.get(SESSION_CSRF)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session[SESSION_CSRF] = token
+    return str(token)
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing request carries the session's token (form field or header)."""
+    expected = request.session.get(SESSION_CSRF)
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(str(expected), sent):
+        raise HTTPException(status_code=403, detail="the form expired or did not come from "
+                                                    "this site: reload the page and try again")
+
+
+def current_user(request: Request) -> User:
+    """The signed-in user (re-read so a changed role or a disabled login counts at once)."""
+    name = request.session.get(SESSION_USER)
+    user = get_user(graph_of(request), name) if name else None
+    if user is None:
+        request.session.pop(SESSION_USER, None)
+        raise SignInRequired()
+    request.state.user = user
+    return user
+
+
+def require(role: str) -> Callable[[Request], User]:
+    """A dependency that admits users of at least this role."""
+
+    def dependency(request: Request) -> User:
+        user = current_user(request)
+        if not user.can(role):
+            raise Forbidden(role)
+        return user
+
+    return dependency
+
+
+def login_url(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(target, safe='')}"
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after sign-in."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target

@@ -1,0 +1,4 @@
+// One network in one run, with the snapshot it continues.
+MATCH (n:Network {network_id: $network_id, run_id: $run_id})
+OPTIONAL MATCH (n)-[:CONTINUES]->(before:Network)
+RETURN n {.*} AS network, before.size AS previous_size, before.run_id AS previous_run;

@@ -1,0 +1,18 @@
+// A page of a network's members in one run, sorted by a numeric column.
+MATCH (a:Account)-[m:MEMBER_OF {run_id: $run_id}]->(:Network {network_id: $network_id, run_id: $run_id})
+WITH a, m,
+     CASE $sort
+       WHEN 'sessions' THEN toFloat(a.sessions)
+       WHEN 'tokens' THEN toFloat(coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0))
+       WHEN 'created' THEN toFloat(a.created_at.epochSeconds)
+       WHEN 'reasoning' THEN toFloat(a.reasoning_sessions) / CASE WHEN a.sessions > 0 THEN a.sessions ELSE 1 END
+       ELSE m.score
+     END AS key
+RETURN a.account_id AS account_id, a.status AS status, toString(a.created_at) AS created_at,
+       a.plan AS plan, a.country AS country, a.sessions AS sessions,
+       coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) AS tokens,
+       a.reasoning_sessions AS reasoning, m.score AS score, m.flagged AS flagged,
+       m.strength AS strength
+ORDER BY key * $direction DESC, account_id
+SKIP $skip
+LIMIT $limit;

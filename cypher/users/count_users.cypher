@@ -1,0 +1,3 @@
+// How many logins exist.
+MATCH (u:User)
+RETURN count(u) AS users;
