@@ -179,8 +179,12 @@ def generate(out_dir: Path, accounts: int | None, seed: int, fmt: str, preset: s
 @click.option("--rejects", "rejects", type=click.Path(path_type=Path, dir_okay=False),
               help="CSV file for rejected rows (default: under HYDRASCOPE_HOME/rejects).")
 @click.option("--json", "as_json", is_flag=True, help="Print only the load report as JSON.")
+@click.option("--bulk", is_flag=True,
+              help="First load into an empty managed graph through Neo4j's offline importer "
+                   "(restarts the server; much faster for long histories).")
 @click.pass_context
-def load(ctx: click.Context, directory: Path, rejects: Path | None, as_json: bool) -> None:
+def load(ctx: click.Context, directory: Path, rejects: Path | None, as_json: bool,
+         bulk: bool) -> None:
     """Load the tables in DIRECTORY (accounts, sessions, ip_intel; see INGEST.md)."""
     from app.db.graph import open_graph
     from app.ingest.loader import default_rejects_path, load_directory
@@ -191,7 +195,7 @@ def load(ctx: click.Context, directory: Path, rejects: Path | None, as_json: boo
     prepare_graph(settings)
     with open_graph(settings) as graph:
         report = load_directory(graph, directory, rejects or default_rejects_path(settings.home),
-                                progress=None if not as_json else False)
+                                progress=None if not as_json else False, bulk=bulk)
     if as_json:
         click.echo(json.dumps(report.as_dict(), sort_keys=True))
         return

@@ -245,3 +245,34 @@ def test_report_is_json_ready(graph: Graph, tmp_path: Path) -> None:
     assert data["tables"]["sessions"]["read"] == 12
     assert set(data["tables"]) == {"accounts", "ip_intel", "sessions"}
     shutil.rmtree(tmp_path / "d")
+
+
+def test_bulk_import_builds_the_same_graph(graph: Graph, tmp_path: Path) -> None:
+    if not graph.settings.managed:
+        pytest.skip("the bulk path runs Neo4j's offline importer on the managed server")
+    directory = write_set(tmp_path / "d", "csv")
+    with open(directory / "sessions.csv", "a", encoding="utf-8") as fh:
+        fh.write("bad,a1,not-a-time,,10.1.2.3,,,,,,,,,,,,\n")
+    transactional = load_directory(graph, directory, tmp_path / "r1.csv", progress=False)
+    expected = snapshot(graph)
+    graph.run_text("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
+    bulk = load_directory(graph, directory, tmp_path / "r2.csv", progress=False, bulk=True)
+    assert snapshot(graph) == expected
+    for name, table in transactional.tables.items():
+        other = bulk.tables[name]
+        assert (table.read, table.loaded, table.rejected) == (other.read, other.loaded,
+                                                              other.rejected)
+    assert rejects_of(tmp_path / "r1.csv") == rejects_of(tmp_path / "r2.csv")
+    # The schema is back after the import, and a rerun adds nothing.
+    again = load_directory(graph, directory, tmp_path / "r3.csv", progress=False)
+    assert again.tables["sessions"].new == 0
+    assert snapshot(graph) == expected
+
+
+def test_bulk_import_refuses_a_graph_with_data(graph: Graph, tmp_path: Path) -> None:
+    if not graph.settings.managed:
+        pytest.skip("the bulk path needs the managed server")
+    directory = write_set(tmp_path / "d", "csv")
+    load_directory(graph, directory, tmp_path / "r.csv", progress=False)
+    with pytest.raises(Exception, match="needs an empty graph"):
+        load_directory(graph, directory, tmp_path / "r.csv", progress=False, bulk=True)

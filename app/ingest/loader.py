@@ -171,22 +171,27 @@ class Loader:
         self._pool = ThreadPoolExecutor(max_workers=self.writers, thread_name_prefix="writer")
         self._pending: list[Future[int]] = []
         self._pending_report: TableReport | None = None
+        self._began = time.monotonic()
+        self._started_at = datetime.now(UTC)
 
     # -- the whole load --------------------------------------------------------
 
     def run(self) -> LoadReport:
-        began = time.monotonic()
+        """Validate and write every table, then record the load."""
+        report = self.run_tables()
+        self.record_load()
+        return report
+
+    def run_tables(self) -> LoadReport:
+        """Validate every table and hand its batches to `_submit`; the report."""
+        self._began = time.monotonic()
+        self._started_at = datetime.now(UTC)
         # Open every file (and check its header) before anything is written.
         readers = {name: TableReader(source) for name, source in self.sources.items()}
         try:
-            started_at = datetime.now(UTC)
             for table in (ACCOUNTS, IP_INTEL, SESSIONS):
                 if table.name in readers:
                     self._load_table(table, readers[table.name])
-            self.report.seconds = time.monotonic() - began
-            self.graph.write("ingest/record_load", load_id=self.report.load_id,
-                             directory=str(self.directory), started_at=started_at,
-                             report=_json(self.report.as_dict()))
         except (DriverError, Neo4jError, OSError) as exc:
             raise LoadError(
                 f"the load stopped: {exc}. Every batch written so far is complete; "
@@ -200,6 +205,13 @@ class Loader:
         if self.rejects.count:
             self.report.rejects_file = str(self.rejects.path)
         return self.report
+
+    def record_load(self) -> None:
+        """Record the finished load in the graph (provenance)."""
+        self.report.seconds = time.monotonic() - self._began
+        self.graph.write("ingest/record_load", load_id=self.report.load_id,
+                         directory=str(self.directory), started_at=self._started_at,
+                         report=_json(self.report.as_dict()))
 
     def _load_table(self, table: Table, reader: TableReader) -> None:
         source: SourceFile = reader.source
@@ -438,6 +450,20 @@ def default_rejects_path(home: Path) -> Path:
 
 
 def load_directory(graph: Graph, directory: Path, rejects_path: Path,
-                   progress: bool | None = None, writers: int = 2) -> LoadReport:
-    """Load one directory (see the module docstring); the report."""
+                   progress: bool | None = None, writers: int = 2,
+                   bulk: bool = False) -> LoadReport:
+    """Load one directory (see the module docstring); the report.
+
+    With `bulk`, an empty managed graph is filled by Neo4j's offline importer
+    (see ingest.bulk) instead of transactions.
+    """
+    if bulk:
+        from app.db.managed import ManagedNeo4j
+        from app.ingest.bulk import BulkLoader
+
+        if not graph.settings.managed:
+            raise LoadError("a bulk load needs the managed Neo4j (NEO4J_URI is set); "
+                            "load without --bulk")
+        return BulkLoader(graph, directory, rejects_path, ManagedNeo4j(graph.settings),
+                          progress=progress).run()
     return Loader(graph, directory, rejects_path, progress=progress, writers=writers).run()
