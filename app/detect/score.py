@@ -92,6 +92,11 @@ class Population:
     busiest_8h_share: float
 
 
+def _n(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 account', '3 accounts'."""
+    return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
+
+
 def _pct(x: float) -> str:
     return f"{x:.0%}" if x >= 0.01 or x == 0 else f"{x:.1%}"
 
@@ -245,22 +250,22 @@ def _score_members(members: list[int], ctx: ScoringContext) -> CommunityScore:
         f"(population: {pop.median_requests:.0f})")
 
     # -- coordination --------------------------------------------------------
-    for kind, label, weight in (("payment", "payment tokens", 0.6), ("device", "devices", 0.5),
-                                ("api_key", "API keys", 0.5)):
+    for kind, label, weight in (("payment", "payment token", 0.6), ("device", "device", 0.5),
+                                ("api_key", "API key", 0.5)):
         sharing, count = _shared_within(members, _entities_of(kind, members, entity_index,
                                                               projection))
         for m in sharing:
             own[m].add(kind)
         share = len(sharing) / n
         add(f"{kind}_reuse", "coordination", share, None, weight, share if count else 0.0,
-            f"{len(sharing)} accounts share {count} {label}")
+            f"{_n(len(sharing), 'account')} share {_n(count, label)}")
     ip_entities = _entities_of("ip", members, entity_index, projection)
     rare_ips = {k: v for k, v in ip_entities.items()
                 if evidence.ip_intel.get(k, {}).get("network_type") not in SHARED_EGRESS}
     sharing, count = _shared_within(members, rare_ips)
     share = len(sharing) / n
     add("address_sharing", "coordination", share, None, 0.5, share,
-        f"{len(sharing)} accounts share {count} addresses")
+        f"{_n(len(sharing), 'account')} share {_n(count, 'address', 'addresses')}")
     proxy = float(proxied[members].sum()) / sessions
     add("proxy_traffic", "coordination", proxy, pop.proxy_share, 0.5,
         _excess(proxy, pop.proxy_share),
@@ -275,7 +280,7 @@ def _score_members(members: list[int], ctx: ScoringContext) -> CommunityScore:
     for m in template_users:
         own[m].add("template")
     add("template_reuse", "coordination", reuse, None, 0.6, reuse,
-        f"{_pct(reuse)} of sessions reuse {families} near-duplicate prompt templates "
+        f"{_pct(reuse)} of sessions reuse {_n(families, 'near-duplicate prompt template')} "
         "shared across members")
     wave_share, wave_start = _signup_wave(accounts, params.wave_hours)
     add("signup_wave", "coordination", wave_share, None, 0.6,
@@ -298,7 +303,7 @@ def _score_members(members: list[int], ctx: ScoringContext) -> CommunityScore:
         f"(population: {_pct(pop.enforced_share)})")
     heads = len(new_head_members(members, accounts))
     add("regrowth", "coordination", heads, None, 0.5, min(1.0, heads / max(3.0, n * 0.1)),
-        f"{heads} accounts signed up after other members were banned (new heads)")
+        f"{_n(heads, 'account')} signed up after other members were banned (new heads)")
 
     # -- mitigation ------------------------------------------------------------
     orgs = Counter(a["org_id"] for a in accounts if a.get("org_id"))

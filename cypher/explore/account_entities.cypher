@@ -5,6 +5,11 @@ RETURN type(u) AS kind,
        coalesce(e.address, e.fingerprint, e.api_key_id, e.value, e.org_id, e.name) AS key,
        u.sessions AS sessions, toString(u.last_seen) AS last_seen,
        e.network_type AS network_type,
-       COUNT { (e)<-[:USED_IP|USED_DEVICE|USED_KEY|USED_AGENT|PAID_WITH|IN_ORG|EMAIL_AT|SIGNED_UP_FROM]-(:Account) } - 1 AS shared_with
+       size(COLLECT {
+         MATCH (e)<-[:USED_IP|USED_DEVICE|USED_KEY|USED_AGENT|PAID_WITH|IN_ORG|EMAIL_AT|SIGNED_UP_FROM]-(other:Account)
+         // Excluded: the account itself.
+         WHERE other <> a
+         RETURN DISTINCT other
+       }) AS shared_with
 ORDER BY kind, sessions DESC
 LIMIT 200;
