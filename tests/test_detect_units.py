@@ -203,3 +203,13 @@ def test_each_previous_network_continues_once() -> None:
 def test_adjusted_rand_index() -> None:
     assert adjusted_rand_index(list("aabb"), list("xxyy")) == 1.0
     assert adjusted_rand_index(list("aabb"), list("xyxy")) < 0
+
+
+def test_signup_bursts_from_one_prefix_link_accounts() -> None:
+    ev = Evidence()
+    burst = [ev.add_account(f"b{i}", created=7200 + 60 * i, signup_ip=f"198.51.100.{i + 1}")
+             for i in range(4)]
+    ev.add_account("later", created=7200 + 86_400, signup_ip="198.51.100.99")
+    projection = project(ev, ProjectionParams(min_edge_weight=0.0))
+    assert sorted(projection.entities["signup_burst"]["2|198.51.100.0/24"]) == burst
+    assert edge_weight(projection, burst[0], burst[1]) > edge_weight(projection, burst[0], 4)

@@ -2,9 +2,10 @@
 
 Every shared entity (an address, a /24 or /48 prefix, a device, a payment
 token, an API key, a user agent, a prompt-template family, an org, an e-mail
-domain) links the accounts that share it. A pair's weight is the sum, over
-what they share, of the entity kind's base weight divided by the number of
-other accounts that share it (resource allocation): a proxy address shared
+domain, a sign-up burst: the same hour from one prefix) links the accounts
+that share it. A pair's weight is the sum, over what they share, of the
+entity kind's base weight divided by the number of other accounts that
+share it (resource allocation): a proxy address shared
 by a dozen accounts says a lot, a carrier NAT shared by thousands says
 little. Intel about an address shifts its base weight (known shared egress
 such as mobile, campus and corporate networks says less) without deciding
@@ -40,7 +41,9 @@ BASE_WEIGHT = {
     "template": 1.5,
     "org": 1.0,
     "email_domain": 0.25,
+    "signup_burst": 1.0,
 }
+SIGNUP_BURST_SECONDS = 3600
 # How much sharing an address of each kind says, relative to a plain one.
 NETWORK_TYPE_FACTOR = {
     "datacenter": 1.2, "proxy": 1.3, "tor": 1.0, "vpn": 0.7, "residential": 1.0,
@@ -97,6 +100,10 @@ def entity_members(evidence: Evidence, params: ProjectionParams
     for account, facts in enumerate(evidence.accounts):
         if facts.get("signup_ip"):
             members["ip"][facts["signup_ip"]].add(account)
+            if facts.get("created") is not None:
+                # A sign-up burst: accounts created in the same hour from one prefix.
+                hour = int(facts["created"]) // SIGNUP_BURST_SECONDS
+                members["signup_burst"][f"{hour}|{prefix_of(facts['signup_ip'])}"].add(account)
         if facts.get("payment"):
             members["payment"][facts["payment"]].add(account)
         if facts.get("org_id"):

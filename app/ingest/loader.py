@@ -227,7 +227,7 @@ class Loader:
             if len(batch) >= batch_size:
                 self._submit(table, batch, report)
                 batch = []
-                bar.update(report.read, _fraction(reader))
+                bar.update(report.read, _fraction(reader, report.read))
         if batch:
             self._submit(table, batch, report)
         self._wait()
@@ -462,7 +462,10 @@ def partition(rows: list[dict[str, Any]], owner: str, parts: int) -> list[list[d
     return out
 
 
-def _fraction(reader: TableReader) -> float | None:
+def _fraction(reader: TableReader, rows_read: int) -> float | None:
+    """How much of the file is read: by rows where the file says (Parquet), else by bytes."""
+    if reader.total_rows:
+        return min(rows_read / reader.total_rows, 1.0)
     done = reader.bytes_read()
     if done is None or not reader.total_bytes:
         return None
