@@ -319,8 +319,9 @@ def evaluate(ctx: click.Context, data_dir: Path, reset: bool, baselines: bool, a
                 raise HydrascopeError("the graph already holds accounts: evaluate loads into an "
                                       "empty graph (add --reset to empty it first)")
             clear_graph(graph)
+        # The graph is empty here: the managed server takes the bulk path.
         load_directory(graph, data_dir, default_rejects_path(settings.home),
-                       progress=None if not as_json else False)
+                       progress=None if not as_json else False, bulk=settings.managed)
         result = run_detection(graph, _detect_params(algorithm, resolution), say=quiet)
         rows = latest_assignments(graph)
         flagged = {r["account_id"] for r in rows if r["flagged"]}

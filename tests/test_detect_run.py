@@ -138,3 +138,21 @@ def test_network_identity_and_new_heads_across_runs(graph: Graph, dataset: Path,
 def test_detect_on_an_empty_graph_is_a_clear_error(graph: Graph) -> None:
     with pytest.raises(DetectError, match="no accounts"):
         run_detection(graph)
+
+
+def test_evaluate_command_reports_accuracy_and_baselines(graph: Graph, tmp_path: Path,
+                                                         server_env: dict[str, str]) -> None:
+    data = tmp_path / "data"
+    generate(data, accounts=600, seed=8)
+    first = run_cli("evaluate", str(data), "--no-baselines", env=server_env)
+    assert first.returncode == 0, first.stderr
+    assert "precision" in first.stdout and "benign cohorts flagged" in first.stdout
+    refused = run_cli("evaluate", str(data), env=server_env)
+    assert refused.returncode != 0 and "already holds accounts" in refused.stderr
+    result = run_cli("evaluate", str(data), "--reset", "--json", env=server_env)
+    assert result.returncode == 0, result.stderr
+    reports = json.loads(result.stdout)["reports"]
+    assert len(reports) == 3 and all(r["name"].startswith("baseline") for r in reports[1:])
+    ours = reports[0]
+    assert ours["hydra"] > 0 and 0 <= ours["precision"] <= 1 and 0 <= ours["recall"] <= 1
+    assert set(ours["cohort_fp"]) >= {"regular", "campus", "team"}

@@ -355,11 +355,9 @@ class ManagedNeo4j:
         try:
             proc = psutil.Process(pid)
             proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except psutil.TimeoutExpired:
+            if not _wait_gone(proc, timeout):
                 proc.kill()
-                proc.wait(timeout=30)
+                _wait_gone(proc, 30)
         except psutil.NoSuchProcess:
             pass
         self.pid_file.unlink(missing_ok=True)
@@ -380,6 +378,26 @@ class ManagedNeo4j:
         if pid is None:
             return None
         return int(psutil.Process(pid).memory_info().rss)
+
+
+def _wait_gone(proc: psutil.Process, timeout: float) -> bool:
+    """Wait until the process has exited; True when it did in time.
+
+    A server started by another process of ours (the test session, say) stays
+    a zombie until that parent reaps it, so a zombie counts as gone.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                return True
+            proc.wait(timeout=0.2)
+            return True
+        except psutil.TimeoutExpired:
+            continue
+        except psutil.NoSuchProcess:
+            return True
+    return False
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -51,7 +51,7 @@ def _leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resoluti
     graph.es["weight"] = weights
     partition = leidenalg.find_partition(
         graph, leidenalg.RBConfigurationVertexPartition, weights="weight",
-        resolution_parameter=resolution, seed=seed, n_iterations=-1)
+        resolution_parameter=resolution, seed=seed, n_iterations=2)
     return list(partition.membership)
 
 
@@ -68,11 +68,25 @@ def _louvain(n: int, edges: list[tuple[int, int]], weights: list[float], resolut
     return [partition[i] for i in range(n)]
 
 
-def induced(projection: Projection, members: list[int]) -> Projection:
-    """The projection restricted to edges inside one group of accounts."""
-    inside = np.zeros(projection.size, dtype=bool)
-    inside[members] = True
-    keep = inside[projection.sources] & inside[projection.targets]
+def induced_all(projection: Projection, groups: list[list[int]]) -> list[Projection]:
+    """The induced projection of every group, in one pass over the edges."""
+    label = np.full(projection.size, -1, dtype=np.int64)
+    for index, group in enumerate(groups):
+        label[group] = index
+    src_label = label[projection.sources]
+    inside = (src_label >= 0) & (src_label == label[projection.targets])
+    positions = np.flatnonzero(inside)
+    order = positions[np.argsort(src_label[positions], kind="stable")]
+    sorted_labels = src_label[order]
+    bounds = np.searchsorted(sorted_labels, np.arange(len(groups) + 1))
+    result = []
+    for index in range(len(groups)):
+        keep = order[bounds[index]:bounds[index + 1]]
+        result.append(_subset(projection, keep))
+    return result
+
+
+def _subset(projection: Projection, keep: np.ndarray) -> Projection:
     return Projection(size=projection.size, sources=projection.sources[keep],
                       targets=projection.targets[keep], weights=projection.weights[keep],
                       entities=projection.entities,

@@ -78,9 +78,12 @@ def read_evidence(graph: Graph) -> Evidence:
         uses = evidence.entity_uses[kind]
         for account_id, key, sessions in graph.stream(statement):
             uses.append((index[account_id], key, int(sessions or 0)))
-    for account_id, fingerprint in graph.stream("detect/templates"):
-        evidence.templates[index[account_id]].append(int(fingerprint, 16))
-    for account_id, hour, sessions in graph.stream("detect/session_hours"):
-        by_hour = evidence.hours.setdefault(index[account_id], [0] * 24)
-        by_hour[int(hour)] += int(sessions)
+    for account_id, fingerprints, hours in graph.stream("detect/account_sessions"):
+        account = index[account_id]
+        if fingerprints:
+            evidence.templates[account] = [int(fp, 16) for fp in fingerprints]
+        by_hour = [0] * 24
+        for hour in hours:
+            by_hour[hour] += 1
+        evidence.hours[account] = by_hour
     return evidence

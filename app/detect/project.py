@@ -137,7 +137,9 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
     params = params or ProjectionParams()
     rng = random.Random(params.seed)
     shared, account_families = entity_members(evidence, params)
-    src, dst, wts = array("q"), array("q"), array("d")
+    # Cliques of the same size are expanded together with numpy.
+    by_size: dict[int, tuple[list[list[int]], list[float]]] = defaultdict(lambda: ([], []))
+    hub_src, hub_dst, hub_wts = array("q"), array("q"), array("d")
     stats: dict[str, int] = defaultdict(int)
     for kind in sorted(shared):
         base = BASE_WEIGHT[kind]
@@ -150,39 +152,43 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
                 weight *= NETWORK_TYPE_FACTOR.get(intel.get("network_type", "unknown"), 1.0)
             stats[f"{kind}_entities"] += 1
             if n <= params.hub_size:
-                for i in range(n):
-                    a = accounts[i]
-                    for j in range(i + 1, n):
-                        src.append(a)
-                        dst.append(accounts[j])
-                        wts.append(weight)
-            else:
-                stats["hubs"] += 1
-                order = accounts[:]
-                rng.shuffle(order)
-                for i, a in enumerate(order):
-                    for step in range(1, params.hub_degree // 2 + 1):
-                        src.append(a)
-                        dst.append(order[(i + step) % n])
-                        wts.append(weight)
-    sources, targets, weights = _aggregate(src, dst, wts, evidence.size)
-    keep = weights >= params.min_edge_weight
-    stats["pairs"] = int(weights.size)
+                same_size, same_weights = by_size[n]
+                same_size.append(accounts)
+                same_weights.append(weight)
+                continue
+            stats["hubs"] += 1
+            order = accounts[:]
+            rng.shuffle(order)
+            for i, a in enumerate(order):
+                for step in range(1, params.hub_degree // 2 + 1):
+                    hub_src.append(a)
+                    hub_dst.append(order[(i + step) % n])
+                    hub_wts.append(weight)
+    parts_src = [np.frombuffer(hub_src, dtype=np.int64)] if hub_src else []
+    parts_dst = [np.frombuffer(hub_dst, dtype=np.int64)] if hub_dst else []
+    parts_wts = [np.frombuffer(hub_wts, dtype=np.float64)] if hub_wts else []
+    for n, (members, entity_weights) in sorted(by_size.items()):
+        matrix = np.asarray(members, dtype=np.int64)
+        upper_i, upper_j = np.triu_indices(n, 1)
+        parts_src.append(matrix[:, upper_i].ravel())
+        parts_dst.append(matrix[:, upper_j].ravel())
+        parts_wts.append(np.repeat(np.asarray(entity_weights), len(upper_i)))
+    sources, targets, summed = _aggregate(parts_src, parts_dst, parts_wts, evidence.size)
+    keep = summed >= params.min_edge_weight
+    stats["pairs"] = int(summed.size)
     stats["edges"] = int(keep.sum())
     return Projection(size=evidence.size, sources=sources[keep], targets=targets[keep],
-                      weights=weights[keep], entities=shared,
+                      weights=summed[keep], entities=shared,
                       account_families=account_families, stats=dict(stats))
 
 
-def _aggregate(src: array, dst: array, wts: array, size: int
+def _aggregate(src: list[np.ndarray], dst: list[np.ndarray], wts: list[np.ndarray], size: int
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sum the weights of repeated pairs (undirected: the smaller index first)."""
     if not src:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
-    a = np.frombuffer(src, dtype=np.int64)
-    b = np.frombuffer(dst, dtype=np.int64)
-    w = np.frombuffer(wts, dtype=np.float64)
+    a, b, w = np.concatenate(src), np.concatenate(dst), np.concatenate(wts)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = lo != hi
     keys = lo[keep] * size + hi[keep]

@@ -19,10 +19,10 @@ from typing import Any
 import psutil
 
 from app.db.graph import Graph
-from app.detect.communities import communities, induced
+from app.detect.communities import communities, induced_all
 from app.detect.evidence import Evidence, read_evidence
 from app.detect.lineage import Lineage, match_networks
-from app.detect.project import ProjectionParams, project
+from app.detect.project import Projection, ProjectionParams, project
 from app.detect.score import (
     CommunityScore,
     ScoreParams,
@@ -110,29 +110,44 @@ def analyse(evidence: Evidence, params: DetectParams,
 def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityScore],
            params: DetectParams) -> list[list[int]]:
     """Split groups that are not flagged, looking for rings hidden inside them."""
-    flagged = {tuple(c.members) for c in scored if c.flagged}
+    promising = {tuple(c.members) for c in scored if _worth_splitting(c, params)}
+    todo = [g for g in groups if tuple(g) in promising]
+    split = {id(g): sub for g, sub in zip(todo, induced_all(ctx.projection, todo), strict=True)}
     result: list[list[int]] = []
     for group in groups:
-        if tuple(group) in flagged or len(group) < 2 * params.scoring.min_size:
+        sub = split.get(id(group))
+        if sub is None:
             result.append(group)
-            continue
-        result.extend(_split(ctx, group, params, params.resolution, 1))
+        else:
+            result.extend(_split(ctx, sub, group, params, params.resolution, 1))
     result.sort(key=lambda g: (-len(g), g[0]))
     return result
 
 
-def _split(ctx: ScoringContext, group: list[int], params: DetectParams, resolution: float,
-           depth: int) -> list[list[int]]:
+def _worth_splitting(community: CommunityScore, params: DetectParams) -> bool:
+    """An unflagged group holding enough members that ask for extraction themselves
+    to form a ring: only those are split again (the rest cannot hide one)."""
+    if community.flagged or len(community.members) < 2 * params.scoring.min_size:
+        return False
+    extracting = sum(1 for tags in community.member_evidence.values() if "intent" in tags)
+    return extracting >= params.scoring.min_size
+
+
+def _split(ctx: ScoringContext, sub: Projection, group: list[int], params: DetectParams,
+           resolution: float, depth: int) -> list[list[int]]:
+    """Parts of `group` (whose edges are `sub`) that score as networks at a finer
+    resolution, and the rest of it."""
     if depth > params.refine_depth or len(group) < 2 * params.scoring.min_size:
         return [group]
     finer = resolution * params.refine_factor
-    parts = communities(induced(ctx.projection, group), params.algorithm, finer, params.seed)
+    parts = communities(sub, params.algorithm, finer, params.seed)
     covered = {m for part in parts for m in part}
     parts += [[m] for m in group if m not in covered]
     if len(parts) <= 1:
         return [group]
     scored = score_groups(ctx, parts)
     flagged = {tuple(c.members) for c in scored if c.flagged}
+    promising = {tuple(c.members) for c in scored if _worth_splitting(c, params)}
     out: list[list[int]] = []
     rest: list[int] = []
     for part in parts:
@@ -142,9 +157,10 @@ def _split(ctx: ScoringContext, group: list[int], params: DetectParams, resoluti
             rest.extend(part)
     if not out:
         # Nothing stands out at this resolution: look once more, finer.
-        deeper = [_split(ctx, part, params, finer, depth + 1)
-                  for part in parts if len(part) >= 2 * params.scoring.min_size]
-        found = [g for sub in deeper for g in sub if len(sub) > 1]
+        big = [part for part in parts if tuple(part) in promising]
+        deeper = [_split(ctx, part_edges, part, params, finer, depth + 1)
+                  for part, part_edges in zip(big, induced_all(sub, big), strict=True)]
+        found = [g for pieces in deeper for g in pieces if len(pieces) > 1]
         if not found:
             return [group]
         taken = {m for g in found for m in g}
@@ -173,7 +189,9 @@ class Stages:
         rss = psutil.Process().memory_info().rss / 2**20
         self.peak_rss = max(self.peak_rss, rss)
         if self._current is not None:
-            self.timings[self._current] = round(time.monotonic() - self._began, 3)
+            took = time.monotonic() - self._began
+            self.timings[self._current] = round(took, 3)
+            self.say(f"detect: {self._current} took {took:.1f}s (memory {rss:,.0f} MiB)")
             self._current = None
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
@@ -34,6 +35,8 @@ SCRIPTED = re.compile(
     r"libwww|openai/|anthropic/|postman|insomnia|scrapy|headless", re.I)
 PROXY_TYPES = frozenset(("datacenter", "proxy", "vpn", "tor"))
 SHARED_EGRESS = frozenset(("mobile", "education", "corporate"))
+# Networks of known institutions: a class or an office behind one address.
+INSTITUTIONAL = frozenset(("education", "corporate"))
 DAY = 86_400
 
 
@@ -108,18 +111,24 @@ def _excess(value: float, baseline: float) -> float:
     return min(1.0, (value - baseline) / (1 - baseline))
 
 
-def account_session_shares(evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
-    """Per account: sessions via scripted clients and via proxy-type addresses."""
+def account_session_shares(evidence: Evidence
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per account: sessions via scripted clients, via proxy-type addresses and via
+    known campus or company networks."""
     n = evidence.size
+    institutional = np.zeros(n)
     scripted = np.zeros(n)
     for account, agent, sessions in evidence.entity_uses.get("user_agent", []):
         if SCRIPTED.search(agent):
             scripted[account] += sessions
     proxied = np.zeros(n)
     for account, address, sessions in evidence.ip_uses:
-        if evidence.ip_intel.get(address, {}).get("network_type") in PROXY_TYPES:
+        kind = evidence.ip_intel.get(address, {}).get("network_type")
+        if kind in PROXY_TYPES:
             proxied[account] += sessions
-    return scripted, proxied
+        elif kind in INSTITUTIONAL:
+            institutional[account] += sessions
+    return scripted, proxied, institutional
 
 
 def busiest_window_share(hours: list[int] | np.ndarray, width: int = 8) -> float:
@@ -163,15 +172,25 @@ def population(evidence: Evidence, scripted: np.ndarray, proxied: np.ndarray) ->
     )
 
 
-def _shared_within(members: list[int], entities: dict[str, list[int]]) -> tuple[set[int], int]:
-    """Members that share an entity of this kind with another member; how many entities."""
-    member_set = set(members)
+def _shared_within(members: list[int], kind: str,
+                   entity_index: dict[str, dict[int, list[str]]],
+                   keep: Callable[[str], bool] | None = None) -> tuple[set[int], int]:
+    """Members that share an entity of this kind with another member; how many entities.
+
+    Walks the members' own entity keys, never an entity's whole member list, so
+    a carrier NAT shared by thousands costs no more than a private address.
+    """
+    per_account = entity_index.get(kind, {})
+    users: dict[str, list[int]] = defaultdict(list)
+    for m in members:
+        for key in per_account.get(m, ()):
+            if keep is None or keep(key):
+                users[key].append(m)
     sharing: set[int] = set()
     count = 0
-    for accounts in entities.values():
-        inside = [a for a in accounts if a in member_set]
-        if len(inside) > 1:
-            sharing.update(inside)
+    for accounts in users.values():
+        if len(accounts) > 1:
+            sharing.update(accounts)
             count += 1
     return sharing, count
 
@@ -185,15 +204,16 @@ class ScoringContext:
     population: Population
     scripted: np.ndarray
     proxied: np.ndarray
+    institutional: np.ndarray
     entity_index: dict[str, dict[int, list[str]]]
     params: ScoreParams
 
     @classmethod
     def build(cls, evidence: Evidence, projection: Projection,
               params: ScoreParams | None = None) -> ScoringContext:
-        scripted, proxied = account_session_shares(evidence)
+        scripted, proxied, institutional = account_session_shares(evidence)
         return cls(evidence, projection, population(evidence, scripted, proxied), scripted,
-                   proxied, entity_index(projection), params or ScoreParams())
+                   proxied, institutional, entity_index(projection), params or ScoreParams())
 
 
 def score_community(members: list[int], ctx: ScoringContext) -> CommunityScore:
@@ -252,17 +272,15 @@ def _score_members(members: list[int], ctx: ScoringContext) -> CommunityScore:
     # -- coordination --------------------------------------------------------
     for kind, label, weight in (("payment", "payment token", 0.6), ("device", "device", 0.5),
                                 ("api_key", "API key", 0.5)):
-        sharing, count = _shared_within(members, _entities_of(kind, members, entity_index,
-                                                              projection))
+        sharing, count = _shared_within(members, kind, entity_index)
         for m in sharing:
             own[m].add(kind)
         share = len(sharing) / n
         add(f"{kind}_reuse", "coordination", share, None, weight, share if count else 0.0,
             f"{_n(len(sharing), 'account')} share {_n(count, label)}")
-    ip_entities = _entities_of("ip", members, entity_index, projection)
-    rare_ips = {k: v for k, v in ip_entities.items()
-                if evidence.ip_intel.get(k, {}).get("network_type") not in SHARED_EGRESS}
-    sharing, count = _shared_within(members, rare_ips)
+    sharing, count = _shared_within(
+        members, "ip", entity_index,
+        keep=lambda k: evidence.ip_intel.get(k, {}).get("network_type") not in SHARED_EGRESS)
     share = len(sharing) / n
     add("address_sharing", "coordination", share, None, 0.5, share,
         f"{_n(len(sharing), 'account')} share {_n(count, 'address', 'addresses')}")
@@ -311,6 +329,10 @@ def _score_members(members: list[int], ctx: ScoringContext) -> CommunityScore:
     if org_share >= 0.8:
         add("declared_organisation", "mitigation", org_share, None, -1.0, org_share,
             f"{_pct(org_share)} of accounts belong to one declared organisation")
+    institutional = float(ctx.institutional[members].sum()) / sessions
+    if institutional >= 0.3:
+        add("institutional_network", "mitigation", institutional, None, -1.0, institutional,
+            f"{_pct(institutional)} of sessions come from known campus or company networks")
 
     for m, facts_m in zip(members, accounts, strict=True):
         if _own_intent(facts_m, pop) >= 0.2:
@@ -347,13 +369,6 @@ def _own_intent(facts: dict[str, Any], pop: Population) -> float:
     rewrites = (facts["rewrites"] + PRIOR_SESSIONS * pop.rewrite_rate) / sessions
     return max(_excess(reasoning, pop.reasoning_rate * 2),
                _excess(rewrites, max(pop.rewrite_rate * 3, 0.02)))
-
-
-def _entities_of(kind: str, members: list[int], entity_index: dict[str, dict[int, list[str]]],
-                 projection: Projection) -> dict[str, list[int]]:
-    keys = {key for m in members for key in entity_index.get(kind, {}).get(m, ())}
-    by_key = projection.entities.get(kind, {})
-    return {key: by_key[key] for key in keys}
 
 
 def _template_reuse(members: list[int], projection: Projection
