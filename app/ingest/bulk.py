@@ -20,14 +20,13 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from app.db.graph import Graph
 from app.db.managed import ADMIN_TOOL, ManagedNeo4j
 from app.db.migrations import apply_migrations
-from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS, Table
+from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS, Table, format_cell
 from app.ingest.loader import (
     Loader,
     LoadError,
@@ -61,16 +60,6 @@ def graph_is_empty(graph: Graph) -> bool:
     return not graph.read("ingest/any_data")
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    return str(value)
-
-
 class _Files:
     """The import CSVs, one per node label or relationship type, opened on first use."""
 
@@ -93,12 +82,12 @@ class _Files:
         return self._open[key][1]
 
     def node(self, label: str, header: list[str], row: list[Any]) -> None:
-        self.writer("nodes", label, header).writerow([_cell(v) for v in row])
+        self.writer("nodes", label, header).writerow([format_cell(v) for v in row])
 
     def rel(self, rel_type: str, start: str, end: str, row: list[Any],
             props: list[str] | None = None) -> None:
         header = [f":START_ID({start})", f":END_ID({end})", *(props or [])]
-        self.writer("relationships", rel_type, header).writerow([_cell(v) for v in row])
+        self.writer("relationships", rel_type, header).writerow([format_cell(v) for v in row])
 
     def close(self) -> None:
         for fh, _writer in self._open.values():

@@ -48,6 +48,25 @@ class Table:
         return [c.name for c in self.columns if c.required]
 
 
+# -- value formatting (the inverse: values back into CSV cells) ----------------
+
+
+def format_timestamp(value: datetime) -> str:
+    """RFC 3339 in UTC with a Z, as most exports write it."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def format_cell(value: Any) -> str:
+    """A value as a CSV cell the loader reads back to the same value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    return str(value)
+
+
 # -- value parsers -----------------------------------------------------------
 
 

@@ -10,25 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from app.ingest.contract import Table
+from app.ingest.contract import Table, format_cell, format_timestamp
 
 FORMATS = ("csv", "jsonl", "parquet", "csv.gz", "jsonl.gz")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    return str(value)
-
-
-def format_timestamp(value: datetime) -> str:
-    """RFC 3339 in UTC with a Z, as most exports write it."""
-    text = value.isoformat().replace("+00:00", "Z")
-    return text
 
 
 def _json_value(value: Any) -> Any:
@@ -67,7 +51,7 @@ class TableWriter:
 
     def write(self, row: dict[str, Any]) -> None:
         if self._csv is not None:
-            self._csv.writerow([_cell(row.get(c)) for c in self.columns])
+            self._csv.writerow([format_cell(row.get(c)) for c in self.columns])
         elif self._fh is not None:
             obj = {c: _json_value(row[c]) for c in self.columns if row.get(c) is not None}
             self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -111,7 +95,7 @@ def _parquet_value(value: Any) -> str | None:
     # parses text exactly as it parses CSV cells.
     if value is None:
         return None
-    return _cell(value)
+    return format_cell(value)
 
 
 def write_table(directory: Path, table: Table, rows: Iterable[dict[str, Any]],
