@@ -19,15 +19,14 @@ account-entity links; nothing compares all pairs.
 
 from __future__ import annotations
 
-import ipaddress
 import random
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
+from app.addresses import prefix_of
 from app.detect.evidence import Evidence
 from app.detect.templates import template_families
 
@@ -81,13 +80,6 @@ class Projection:
     @property
     def edge_count(self) -> int:
         return int(self.sources.size)
-
-
-@lru_cache(maxsize=500_000)
-def prefix_of(address: str) -> str:
-    ip = ipaddress.ip_address(address)
-    bits = 24 if ip.version == 4 else 48
-    return ipaddress.ip_network(f"{address}/{bits}", strict=False).with_prefixlen
 
 
 def entity_members(evidence: Evidence, params: ProjectionParams

@@ -23,6 +23,7 @@ import subprocess
 from pathlib import Path
 from typing import IO, Any
 
+from app.addresses import address_facts
 from app.db.graph import Graph
 from app.db.managed import ADMIN_TOOL, ManagedNeo4j
 from app.db.migrations import apply_migrations
@@ -32,7 +33,6 @@ from app.ingest.loader import (
     LoadError,
     LoadReport,
     RawRow,
-    address_facts,
     user_agent_key,
 )
 
@@ -142,9 +142,7 @@ class BulkLoader(Loader):
                 if clean["account_id"] in self.accounts:
                     kept.append(clean)
                 else:
-                    self._reject(report, file, raw, "account_id",
-                                 f"account_id {clean['account_id']!r} names no account in "
-                                 "this load or in the graph")
+                    self.reject_unknown_account(report, file, raw, clean["account_id"])
             for row in kept:
                 self._session(row)
             report.loaded += len(kept)

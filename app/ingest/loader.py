@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import ipaddress
 import json
 import time
 import uuid
@@ -21,12 +20,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 from neo4j.exceptions import DriverError, Neo4jError
 
+from app.addresses import address_facts
 from app.db.graph import Graph
 from app.errors import HydrascopeError
 from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS, Table, clean_row
@@ -116,14 +115,6 @@ class RejectsWriter:
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
-
-
-@lru_cache(maxsize=200_000)
-def address_facts(address: str) -> tuple[int, str]:
-    """IP version and the /24 (IPv4) or /48 (IPv6) prefix the detector groups by."""
-    ip = ipaddress.ip_address(address)
-    bits = 24 if ip.version == 4 else 48
-    return ip.version, ipaddress.ip_network(f"{address}/{bits}", strict=False).with_prefixlen
 
 
 def user_agent_key(value: str) -> str:
@@ -316,10 +307,13 @@ class Loader:
             if account in self.loaded_accounts or account in self._known_accounts:
                 kept.append((raw, clean))
             else:
-                self._reject(report, file, raw, "account_id",
-                             f"account_id {account!r} names no account in this load or "
-                             "in the graph")
+                self.reject_unknown_account(report, file, raw, account)
         return kept
+
+    def reject_unknown_account(self, report: TableReport, file: str, raw: RawRow,
+                               account: str) -> None:
+        self._reject(report, file, raw, "account_id",
+                     f"account_id {account!r} names no account in this load or in the graph")
 
     def _accounts_work(self, rows: list[dict[str, Any]]) -> Callable[[Any], int]:
         params = []
