@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the app need beyond Python, Java and Node:
-# docker-compose (to validate docker-compose.yml without an engine).
+# docker-compose (to validate docker-compose.yml without an engine) and
+# chromium (the browser suite drives it through Playwright).
 # Installs only what is missing; without root it says what to install.
 set -u
 need=()
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
     sudo=""
