@@ -213,3 +213,4 @@ def test_signup_bursts_from_one_prefix_link_accounts() -> None:
     projection = project(ev, ProjectionParams(min_edge_weight=0.0))
     assert sorted(projection.entities["signup_burst"]["2|198.51.100.0/24"]) == burst
     assert edge_weight(projection, burst[0], burst[1]) > edge_weight(projection, burst[0], 4)
+

@@ -63,7 +63,8 @@ def test_every_page_and_api_route_needs_sign_in(loaded: Graph, client: TestClien
             continue
         if "GET" not in methods:
             continue
-        url = path.replace("{network_id}", "HN-00001").replace("{account_id}", "x")
+        url = (path.replace("{network_id}", "HN-00001").replace("{account_id}", "x")
+               .replace("{key:path}", "x"))
         response = client.get(url, follow_redirects=False)
         if path.startswith("/api/"):
             assert response.status_code == 401, path

@@ -6,8 +6,13 @@ import json
 import math
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+from app.addresses import prefix_of
 from app.db.graph import Graph
+from app.explore.entities import ENTITY_KINDS, account_url, entity_url
+from app.explore.graphview import network_picture
+from app.ingest.contract import BadValue, parse_ip
 
 NETWORK_SORTS = ("score", "size", "tokens", "sessions", "growth", "new_heads")
 MEMBER_SORTS = ("score", "sessions", "tokens", "created", "reasoning")
@@ -91,4 +96,138 @@ def get_account(graph: Graph, account_id: str) -> dict[str, Any] | None:
     account["entities"] = graph.read("explore/account_entities", account_id=account_id)
     account["recent_sessions"] = graph.read("explore/account_sessions", account_id=account_id,
                                             limit=25)
+    account["neighbours"] = graph.read("explore/account_neighbours", account_id=account_id,
+                                       max_sharers=500, limit=25)
     return account
+
+
+# Kinds of shared infrastructure, in page order, with their plural names.
+INFRASTRUCTURE_KINDS = {"address": "Addresses", "prefix": "Prefixes",
+                        "asn": "Autonomous systems", "proxy provider": "Proxy providers",
+                        "device": "Devices", "payment": "Payment tokens", "api key": "API keys",
+                        "user agent": "User agents", "template": "Prompt templates"}
+
+
+def network_infrastructure(graph: Graph, run_id: str, network_id: str,
+                           per_kind: int = 10) -> dict[str, list[dict[str, Any]]]:
+    """What members share, per kind of entity, ranked by how many members use each.
+
+    Keys are the kinds of `INFRASTRUCTURE_KINDS` that have rows, in its order.
+    """
+    rows = graph.read("explore/network_infrastructure", run_id=run_id, network_id=network_id,
+                      limit=per_kind)
+    grouped: dict[str, list[dict[str, Any]]] = {kind: [] for kind in INFRASTRUCTURE_KINDS}
+    for row in rows:
+        grouped[row["kind"]].append(row)
+    return {kind: found for kind, found in grouped.items() if found}
+
+
+def network_activity(graph: Graph, run_id: str, network_id: str) -> dict[str, Any]:
+    """Sessions per hour as a day-by-hour heatmap, plus the sign-up waves."""
+    hours = graph.read("explore/network_activity", run_id=run_id, network_id=network_id)
+    waves = graph.read("explore/network_signups", run_id=run_id, network_id=network_id,
+                       limit=10)
+    return {"heatmap": activity_heatmap(hours), "waves": waves}
+
+
+def activity_heatmap(hours: list[dict[str, Any]], max_days: int = 45) -> dict[str, Any]:
+    """Rows of days (the latest `max_days`), 24 cells each, with a 0-5 shade per cell."""
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for row in hours:
+        day, hour = row["hour"][:10], int(row["hour"][11:13])
+        cells = by_day.setdefault(day, [{"hour": h, "sessions": 0, "accounts": 0}
+                                        for h in range(24)])
+        cells[hour] = {"hour": hour, "sessions": row["sessions"], "accounts": row["accounts"]}
+    days = sorted(by_day)
+    shown = days[-max_days:]
+    peak = max((c["sessions"] for d in shown for c in by_day[d]), default=0)
+    for day in shown:
+        for cell in by_day[day]:
+            cell["shade"] = 0 if not cell["sessions"] else 1 + min(4, int(4 * cell["sessions"]
+                                                                          / max(peak, 1)))
+    totals = [sum(by_day[d][h]["sessions"] for d in days) for h in range(24)]
+    return {"days": [{"day": d, "cells": by_day[d]} for d in shown], "peak": peak,
+            "hidden_days": len(days) - len(shown), "by_hour": totals,
+            "first": days[0] if days else None, "last": days[-1] if days else None}
+
+
+def network_graph(graph: Graph, run_id: str, network_id: str, *,
+                  max_nodes: int = 300) -> dict[str, Any]:
+    """The network's picture for the graph view, collapsed beyond `max_nodes`."""
+    rows = graph.read("explore/network_graph", run_id=run_id, network_id=network_id,
+                      max_entities=5000)
+    if not rows:
+        return {"nodes": [], "edges": [], "collapsed": False, "accounts": 0}
+    href = f"/networks/{quote(network_id, safe='')}?run={quote(run_id, safe='')}#members"
+    return network_picture(rows[0]["accounts"], rows[0]["entities"], max_nodes=max_nodes,
+                           group_href=href)
+
+
+def entity_lookup_params(kind: str, key: str) -> dict[str, Any] | None:
+    """Parameters naming one entity, or None when the key cannot be one of that kind."""
+    if kind not in ENTITY_KINDS:
+        return None
+    asn = None
+    if kind == "asn":
+        digits = key.upper().removeprefix("AS")
+        if not digits.isdigit() or len(digits) > 10:
+            return None
+        asn = int(digits)
+    elif kind == "address":
+        try:
+            key = parse_ip(key)
+        except BadValue:
+            return None
+    elif kind == "email domain":
+        key = key.lower()
+    return {"kind": kind, "key": key, "asn": asn}
+
+
+def get_entity(graph: Graph, kind: str, key: str, *, run_id: str | None, page: int,
+               per_page: int) -> dict[str, Any] | None:
+    """An entity with its intel, the accounts using it (a page), their networks and
+    related entities; None when there is no such entity."""
+    params = entity_lookup_params(kind, key)
+    if params is None:
+        return None
+    rows = graph.read("explore/entity", **params)
+    if not rows:
+        return None
+    entity = {**rows[0]["entity"], "kind": kind, "key": params["key"],
+              "title": ENTITY_KINDS[kind].title, "asn": rows[0]["asn"],
+              "as_org": rows[0]["as_org"], "prefix": rows[0]["prefix"]}
+    found = graph.read("explore/entity_accounts", run_id=run_id or "", skip=(page - 1) * per_page,
+                       limit=per_page, **params)[0]
+    found["accounts"].sort(key=lambda a: (-(a["sessions"] or 0), a["account_id"]))
+    entity["accounts"] = Page(found["accounts"], page, per_page, found["total"])
+    entity["networks"] = sorted(found["networks"], key=lambda n: (-n["accounts"],
+                                                                  n["network_id"]))
+    entity["related"] = graph.read("explore/entity_related", limit=50, **params)
+    return entity
+
+
+SEARCH_LIMIT = 10
+
+
+def search(graph: Graph, text: str, limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
+    """Entities whose key starts with `text` (accounts, addresses, prefixes, ASNs,
+    fingerprints, keys, e-mail domains, org ids), each with its page."""
+    q = text.strip()
+    if not q:
+        return []
+    prefix = None
+    try:
+        q = parse_ip(q)
+        prefix = prefix_of(q)
+    except BadValue:
+        pass
+    digits = q.upper().removeprefix("AS")
+    asn = int(digits) if digits.isdigit() and len(digits) <= 10 else None
+    rows = graph.read("explore/search", q=q, q_lower=q.lower(), prefix=prefix, asn=asn,
+                      limit=limit)
+    for row in rows:
+        row["url"] = account_url(row["key"]) if row["kind"] == "account" else entity_url(
+            row["kind"], row["key"])
+    # Exact hits first, then shorter keys (closer to what was typed).
+    rows.sort(key=lambda r: (r["key"] != q, len(r["key"]), r["kind"], r["key"]))
+    return rows

@@ -16,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import __version__
 from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
+from app.explore.entities import account_url, entity_url
 from app.web import pages
 from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/vendor", StaticFiles(directory=settings.node_modules_dir, check_dir=False),
               name="vendor")
     templates = Jinja2Blocks(directory=settings.templates_dir)
+    templates.env.globals.update(entity_url=entity_url, account_url=account_url)
     app.state.templates = templates
 
     def page(request: Request, status: int, title: str, message: str) -> Response:

@@ -6,6 +6,7 @@ header only the named block of the same template is rendered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -13,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app import explore
 from app.auth.users import User, authenticate
+from app.explore.entities import ENTITY_KINDS
 from app.web.security import (
     SESSION_USER,
     check_csrf,
@@ -99,24 +101,60 @@ def dashboard(request: Request, user: Viewer,
 # -- network ----------------------------------------------------------------------
 
 
+RunId = Annotated[str | None, Query(max_length=64, description="a detection run id; "
+                                                           "the latest run when absent")]
+
+
+def _network_or_404(request: Request, network_id: str, run: str | None) -> dict[str, Any]:
+    """The network in the chosen run (the latest by default), or a 404 that says why."""
+    run_id = run or _latest_run_id(request)
+    network = explore.get_network(graph_of(request), run_id, network_id)
+    if network is None:
+        raise HTTPException(404, f"no network {network_id} in run {run_id}")
+    network["run_id"] = run_id
+    return network
+
+
+def _members(request: Request, network: dict[str, Any], sort: str, order: str, page: int,
+             per_page: int) -> explore.Page:
+    return explore.network_members(graph_of(request), network["run_id"],
+                                   network["network_id"], sort=sort,
+                                   descending=order == "desc", page=page, per_page=per_page,
+                                   total=network["size"])
+
+
 @router.get("/networks/{network_id}", include_in_schema=False)
-def network_page(request: Request, user: Viewer, network_id: str,
-                 run: Annotated[str | None, Query(max_length=64)] = None,
+def network_page(request: Request, user: Viewer, network_id: str, run: RunId = None,
                  sort: MemberSort = "score", order: Order = "desc",
                  page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                  per_page: Annotated[int, Query(ge=10, le=500)] = 50) -> Response:
-    graph = graph_of(request)
-    run_id = run or _latest_run_id(request)
-    network = explore.get_network(graph, run_id, network_id)
-    if network is None:
-        raise HTTPException(404, f"no network {network_id} in run {run_id}")
-    members = explore.network_members(graph, run_id, network_id, sort=sort,
-                                      descending=order == "desc", page=page,
-                                      per_page=per_page, total=network["size"])
+    network = _network_or_404(request, network_id, run)
+    members = _members(request, network, sort, order, page, per_page)
     return render(request, "network.html", {
-        "network": network, "run_id": run_id, "members": members,
+        "network": network, "run_id": network["run_id"], "members": members,
         "filters": {"sort": sort, "order": order, "per_page": per_page},
     }, block="members")
+
+
+@router.get("/networks/{network_id}/infrastructure", include_in_schema=False)
+def network_infrastructure(request: Request, user: Viewer, network_id: str,
+                           run: RunId = None) -> Response:
+    network = _network_or_404(request, network_id, run)
+    shared = explore.network_infrastructure(graph_of(request), network["run_id"], network_id)
+    return render(request, "network_infrastructure.html",
+                  {"network": network, "run_id": network["run_id"], "shared": shared,
+                   "kind_names": explore.INFRASTRUCTURE_KINDS},
+                  block="panel")
+
+
+@router.get("/networks/{network_id}/activity", include_in_schema=False)
+def network_activity(request: Request, user: Viewer, network_id: str,
+                     run: RunId = None) -> Response:
+    network = _network_or_404(request, network_id, run)
+    activity = explore.network_activity(graph_of(request), network["run_id"], network_id)
+    return render(request, "network_activity.html",
+                  {"network": network, "run_id": network["run_id"], **activity},
+                  block="panel")
 
 
 # -- account ----------------------------------------------------------------------
@@ -128,6 +166,65 @@ def account_page(request: Request, user: Viewer, account_id: str) -> Response:
     if account is None:
         raise HTTPException(404, f"no account {account_id}")
     return render(request, "account.html", {"account": account})
+
+
+# -- entities: addresses, prefixes, ASNs, devices, payment tokens, keys, ... -------------
+
+EntityPage = Annotated[int, Query(ge=1, le=100_000)]
+EntityPerPage = Annotated[int, Query(ge=10, le=500)]
+
+
+def _entity_or_404(request: Request, kind: str, key: str, run: str | None, page: int,
+                   per_page: int) -> dict[str, Any]:
+    latest = explore.latest_run(graph_of(request))
+    run_id = run or (latest["run_id"] if latest else None)
+    entity = explore.get_entity(graph_of(request), kind, key, run_id=run_id, page=page,
+                                per_page=per_page)
+    if entity is None:
+        raise HTTPException(404, f"no {ENTITY_KINDS[kind].title.lower()} {key}")
+    entity["run_id"] = run_id
+    return entity
+
+
+def _entity_page(kind: str) -> Callable[..., Response]:
+    def entity_page(request: Request, user: Viewer, key: str, run: RunId = None,
+                    page: EntityPage = 1, per_page: EntityPerPage = 50) -> Response:
+        entity = _entity_or_404(request, kind, key, run, page, per_page)
+        return render(request, "entity.html", {"entity": entity, "filters": {
+            "run": run or "", "per_page": per_page}}, block="accounts")
+    return entity_page
+
+
+def _entity_api(kind: str) -> Callable[..., dict[str, Any]]:
+    def entity_api(request: Request, user: Viewer, key: str, run: RunId = None,
+                   page: EntityPage = 1, per_page: EntityPerPage = 100) -> dict[str, Any]:
+        entity = _entity_or_404(request, kind, key, run, page, per_page)
+        accounts: explore.Page = entity.pop("accounts")
+        return {**entity, "accounts": accounts.rows, "total_accounts": accounts.total,
+                "page": page, "pages": accounts.pages}
+    entity_api.__doc__ = f"One {ENTITY_KINDS[kind].title.lower()}: intel, accounts using it " \
+                         "(a page), their networks, related entities."
+    return entity_api
+
+
+# -- search -----------------------------------------------------------------------------
+
+
+SearchText = Annotated[str, Query(max_length=200, description="what to look for")]
+
+
+@router.get("/search", include_in_schema=False)
+def search_page(request: Request, user: Viewer, q: SearchText = "") -> Response:
+    results = explore.search(graph_of(request), q)
+    return render(request, "search.html", {"q": q, "results": results,
+                                           "limit": explore.SEARCH_LIMIT}, block="results")
+
+
+@api.get("/search")
+def api_search(request: Request, user: Viewer, q: SearchText) -> dict[str, Any]:
+    """Entities whose key starts with `q`: accounts, addresses, prefixes, ASNs,
+    fingerprints, API keys, e-mail domains, org ids."""
+    return {"q": q, "results": explore.search(graph_of(request), q)}
 
 
 def _latest_run_id(request: Request) -> str:
@@ -160,32 +257,49 @@ def api_networks(request: Request, user: Viewer, suspected: bool = True,
 
 @api.get("/networks/{network_id}")
 def api_network(request: Request, user: Viewer, network_id: str,
-                run: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+                run: RunId = None) -> dict[str, Any]:
     """One network with its evidence."""
-    run_id = run or _latest_run_id(request)
-    network = explore.get_network(graph_of(request), run_id, network_id)
-    if network is None:
-        raise HTTPException(404, f"no network {network_id} in run {run_id}")
+    network = _network_or_404(request, network_id, run)
     network.pop("evidence", None)
     return network
 
 
 @api.get("/networks/{network_id}/members")
-def api_network_members(request: Request, user: Viewer, network_id: str,
-                        run: Annotated[str | None, Query(max_length=64)] = None,
+def api_network_members(request: Request, user: Viewer, network_id: str, run: RunId = None,
                         sort: MemberSort = "score", order: Order = "desc",
                         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                         per_page: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """A page of a network's members."""
-    run_id = run or _latest_run_id(request)
-    network = explore.get_network(graph_of(request), run_id, network_id)
-    if network is None:
-        raise HTTPException(404, f"no network {network_id} in run {run_id}")
-    members = explore.network_members(graph_of(request), run_id, network_id, sort=sort,
-                                      descending=order == "desc", page=page,
-                                      per_page=per_page, total=network["size"])
-    return {"network_id": network_id, "run_id": run_id, "members": members.rows,
+    network = _network_or_404(request, network_id, run)
+    members = _members(request, network, sort, order, page, per_page)
+    return {"network_id": network_id, "run_id": network["run_id"], "members": members.rows,
             "total": members.total, "page": page, "pages": members.pages}
+
+
+@api.get("/networks/{network_id}/infrastructure")
+def api_network_infrastructure(request: Request, user: Viewer, network_id: str,
+                               run: RunId = None) -> dict[str, Any]:
+    """What members share (addresses, prefixes, ASNs, proxy providers, devices, ...)."""
+    network = _network_or_404(request, network_id, run)
+    return {"network_id": network_id, "run_id": network["run_id"],
+            "shared": explore.network_infrastructure(graph_of(request), network["run_id"],
+                                                     network_id)}
+
+
+@api.get("/networks/{network_id}/graph")
+def api_network_graph(request: Request, user: Viewer, network_id: str, run: RunId = None,
+                      max_nodes: Annotated[int, Query(ge=20, le=2000)] = 300) -> dict[str, Any]:
+    """Members and shared entities as graph elements; summary nodes beyond `max_nodes`."""
+    network = _network_or_404(request, network_id, run)
+    return explore.network_graph(graph_of(request), network["run_id"], network_id,
+                                 max_nodes=max_nodes)
+
+
+for _kind, _spec in ENTITY_KINDS.items():
+    router.add_api_route(_spec.path + "{key:path}", _entity_page(_kind), methods=["GET"],
+                         include_in_schema=False, name=f"{_kind} page")
+    api.add_api_route(_spec.path + "{key:path}", _entity_api(_kind), methods=["GET"],
+                      name=f"{_kind}", summary=f"One {_spec.title.lower()}")
 
 
 @api.get("/accounts/{account_id}")

@@ -1,0 +1,51 @@
+"""The kinds of entity an investigator can open, with their pages.
+
+One registry for every place that links to an entity (tables, the graph
+view, search results), so each kind has exactly one URL shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class EntityKind:
+    kind: str        # the name pages and the API use
+    label: str       # the Neo4j label
+    key: str         # its key property
+    path: str        # URL prefix of its page
+    title: str       # how a page names one
+
+
+ENTITY_KINDS: dict[str, EntityKind] = {k.kind: k for k in (
+    EntityKind("address", "IP", "address", "/addresses/", "Address"),
+    EntityKind("prefix", "Prefix", "cidr", "/prefixes/", "Prefix"),
+    EntityKind("asn", "ASN", "asn", "/asns/", "Autonomous system"),
+    EntityKind("device", "Device", "fingerprint", "/devices/", "Device"),
+    EntityKind("payment", "Payment", "fingerprint", "/payments/", "Payment token"),
+    EntityKind("api key", "ApiKey", "api_key_id", "/api-keys/", "API key"),
+    EntityKind("user agent", "UserAgent", "value", "/user-agents/", "User agent"),
+    EntityKind("template", "PromptTemplate", "fingerprint", "/templates/", "Prompt template"),
+    EntityKind("email domain", "EmailDomain", "name", "/email-domains/", "E-mail domain"),
+    EntityKind("org", "Org", "org_id", "/orgs/", "Organisation"),
+)}
+
+# Relationship types of account roll-ups, as the account page names them.
+RELATION_KINDS = {"USED_IP": "address", "SIGNED_UP_FROM": "address", "USED_DEVICE": "device",
+                  "USED_KEY": "api key", "USED_AGENT": "user agent", "PAID_WITH": "payment",
+                  "IN_ORG": "org", "EMAIL_AT": "email domain"}
+
+
+def entity_url(kind: str, key: object) -> str | None:
+    """The page of an entity, or None for a kind without pages."""
+    found = ENTITY_KINDS.get(kind) or ENTITY_KINDS.get(RELATION_KINDS.get(kind, ""))
+    if found is None or key is None:
+        return None
+    # Keys hold '/' (prefixes, user agents): quoted whole, the route takes a path.
+    return found.path + quote(str(key), safe="")
+
+
+def account_url(account_id: str) -> str:
+    return "/accounts/" + quote(account_id, safe="")
