@@ -374,6 +374,22 @@ def user_add(ctx: click.Context, name: str, role: str) -> None:
     click.echo(f"created user {created.username} ({created.role})")
 
 
+@user.command("token")
+@click.argument("name")
+@click.option("--label", required=True, help="what the token is for (a script's name)")
+@click.pass_context
+def user_token(ctx: click.Context, name: str, label: str) -> None:
+    """Create an API token for a login and print it (shown once)."""
+    from app.auth.tokens import create_token
+    from app.db.graph import open_graph
+
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        token = create_token(graph, name, label)
+    click.echo(token)
+
+
 # -- serve / demo -----------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from app import __version__
 from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
 from app.explore.entities import account_url, entity_url
-from app.web import pages
+from app.web import pages, tokens
 from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
 
 SESSION_MAX_AGE = 8 * 3600
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(pages.router)
     app.include_router(pages.api)
+    app.include_router(tokens.router)
     return app
 
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import HTTPException, Request
 
+from app.auth.tokens import user_for_token
 from app.auth.users import User, get_user
 from app.db.graph import Graph
 
@@ -42,8 +43,21 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if any."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
 async def check_csrf(request: Request) -> None:
-    """Every state-changing request carries the session's token (form field or header)."""
+    """Every state-changing request carries the session's token (form field or header).
+
+    Requests with a bearer token carry no cookie a browser could replay, so
+    they need none; the token itself is checked by the sign-in dependency,
+    which never falls back to the cookie when a bearer header is present.
+    """
+    if bearer_token(request) is not None:
+        return
     expected = request.session.get(SESSION_CSRF)
     sent = request.headers.get("x-csrf-token")
     if sent is None:
@@ -56,7 +70,17 @@ async def check_csrf(request: Request) -> None:
 
 
 def current_user(request: Request) -> User:
-    """The signed-in user (re-read so a changed role or a disabled login counts at once)."""
+    """The signed-in user (re-read so a changed role or a disabled login counts at once).
+
+    A bearer token, when sent, is the only credential looked at.
+    """
+    token = bearer_token(request)
+    if token is not None:
+        by_token = user_for_token(graph_of(request), token)
+        if by_token is None:
+            raise SignInRequired()
+        request.state.user = by_token
+        return by_token
     name = request.session.get(SESSION_USER)
     user = get_user(graph_of(request), name) if name else None
     if user is None:
