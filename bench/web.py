@@ -1,0 +1,195 @@
+"""Web benchmark: latency of pages and htmx fragments under concurrent clients.
+
+    .venv/bin/python bench/web.py                       # small generated set (make bench)
+    .venv/bin/python bench/web.py --home /path/to/home  # a home already loaded and detected,
+                                                        # e.g. the seed/10 preset
+
+Serves the app (`hydrascope serve`) in a child process, signs in N clients
+(threads, one HTTP connection each), warms every URL once (query plans), then
+has the clients share a fixed number of requests per kind: the dashboard, the
+page of the largest network, their htmx fragments, the network's lazy panels,
+its graph data, an address page and a search. Prints count, median, p95, p99
+and errors per kind, and the app process's RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.synth.generator import generate  # noqa: E402
+from bench.common import ENTRY_POINT, bench_server, free_port, run_measured  # noqa: E402
+
+USER, PASSWORD = "bench-web", "bench-web-password"
+
+
+@contextmanager
+def data_env(home: str | None, preset: str) -> Iterator[dict[str, str]]:
+    """The environment of a graph with data and a detection run."""
+    if home:
+        env = dict(os.environ, HYDRASCOPE_HOME=home)
+        subprocess.run([str(ENTRY_POINT), "db", "start"], env=env, check=True)
+        yield env
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp, \
+            bench_server(Path(tmp)) as (_settings, env):
+        data = Path(tmp) / "data"
+        generate(data, preset=preset, seed=7)
+        run_measured(["load", str(data), "--json"], env)
+        run_measured(["detect", "--json"], env)
+        yield env
+
+
+@contextmanager
+def served(env: dict[str, str]) -> Iterator[tuple[str, psutil.Process]]:
+    port = free_port()
+    child = subprocess.Popen([str(ENTRY_POINT), "serve", "--port", str(port)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or child.poll() is not None:
+                raise SystemExit("the app did not start: " + (child.stderr.read()
+                                                               if child.stderr else ""))
+            time.sleep(0.2)
+        yield base, psutil.Process(child.pid)
+    finally:
+        child.terminate()
+        child.wait(timeout=20)
+
+
+def signed_in(base: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=60)
+    page = client.get("/login").text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post("/login", data={"username": USER, "password": PASSWORD,
+                                         "csrf_token": token, "next": "/"})
+    if answer.status_code >= 400:
+        raise SystemExit(f"sign-in failed: {answer.status_code}")
+    return client
+
+
+def targets(client: httpx.Client) -> dict[str, tuple[str, bool]]:
+    """Kind -> (URL, as an htmx fragment)."""
+    networks = client.get("/api/networks?sort=size&order=desc&per_page=1").json()
+    if not networks["networks"]:
+        raise SystemExit("no suspected network: load data and run 'hydrascope detect' first")
+    top = networks["networks"][0]
+    network = "/networks/" + quote(top["network_id"], safe="")
+    shared = client.get(f"/api{network}/infrastructure").json()["shared"]
+    address = shared.get("address", [{"key": "0.0.0.0"}])[0]["key"]
+    print(f"largest network {top['network_id']}: {top['size']:,} accounts, "
+          f"{top['sessions']:,} sessions")
+    return {
+        "dashboard page": ("/", False),
+        "dashboard fragment (sort)": ("/?sort=size&order=desc", True),
+        "network page": (network, False),
+        "members fragment (page 2)": (f"{network}?page=2&sort=sessions", True),
+        "shared infrastructure panel": (f"{network}/infrastructure", True),
+        "activity panel": (f"{network}/activity", True),
+        "graph data (JSON)": (f"/api{network}/graph", False),
+        "address page": ("/addresses/" + quote(address, safe=""), False),
+        "search fragment": ("/search?q=" + quote(address[:5]), True),
+    }
+
+
+def hammer(clients: list[httpx.Client], url: str, headers: dict[str, str],
+           requests: int) -> tuple[list[float], int]:
+    """Have the clients share `requests` GETs of one URL; each one's seconds, and errors."""
+    timings: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    counter = iter(range(requests))
+
+    def work(client: httpx.Client) -> None:
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    return
+            began = time.perf_counter()
+            try:
+                ok = client.get(url, headers=headers).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            took = time.perf_counter() - began
+            with lock:
+                timings.append(took)
+                errors[0] += 0 if ok else 1
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return timings, errors[0]
+
+
+def measure(base: str, urls: dict[str, tuple[str, bool]], clients: int,
+            requests: int) -> dict[str, tuple[list[float], int]]:
+    sessions = [signed_in(base) for _ in range(clients)]
+    for url, fragment in urls.values():          # warm the query plans once
+        sessions[0].get(url, headers={"HX-Request": "true"} if fragment else {})
+    results = {kind: hammer(sessions, url, {"HX-Request": "true"} if fragment else {}, requests)
+               for kind, (url, fragment) in urls.items()}
+    for c in sessions:
+        c.close()
+    return results
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--home", help="HYDRASCOPE_HOME of a loaded and detected graph")
+    parser.add_argument("--preset", default="small", help="generated set when no --home")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=200, help="per kind of request")
+    args = parser.parse_args()
+    with data_env(args.home, args.preset) as env:
+        subprocess.run([str(ENTRY_POINT), "user", "add", USER, "--role", "viewer"], env=env,
+                       input=PASSWORD + "\n", text=True, capture_output=True, check=False)
+        with served(env) as (base, process):
+            with closing(signed_in(base)) as client:
+                urls = targets(client)
+            began = time.monotonic()
+            results = measure(base, urls, args.clients, args.requests)
+            wall = time.monotonic() - began
+            rss = process.memory_info().rss / 2**20
+    print(f"{args.clients} concurrent clients, {args.requests} requests per kind")
+    print(f"{'kind':32} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    total = 0
+    for kind, (timings, errors) in results.items():
+        total += len(timings)
+        print(f"{kind:32} {len(timings):5d} {statistics.median(timings) * 1000:8.1f} "
+              f"{percentile(timings, .95) * 1000:8.1f} {percentile(timings, .99) * 1000:8.1f} "
+              f"{errors:6d}")
+    print(f"throughput {total / wall:.1f} requests/s over {wall:.1f} s; app RSS {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
