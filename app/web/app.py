@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2_fragments.fastapi import Jinja2Blocks
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from starlette.middleware.sessions import SessionMiddleware
 
 from app import __version__
@@ -18,6 +19,7 @@ from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
 from app.explore.entities import account_url, entity_url
 from app.web import pages, tokens
+from app.web.headers import SecurityHeaders
 from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
 
 SESSION_MAX_AGE = 8 * 3600
@@ -47,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
                        session_cookie="hydrascope_session", max_age=SESSION_MAX_AGE,
                        same_site="lax", https_only=settings.environment != "development")
+    # Added last, so it wraps everything (error pages included).
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     # Third-party front-end code, installed from npm by `make install`.
     app.mount("/vendor", StaticFiles(directory=settings.node_modules_dir, check_dir=False),
@@ -81,6 +85,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         titles = {404: "Not found", 403: "Not allowed", 405: "Not allowed here"}
         return page(request, exc.status_code, titles.get(exc.status_code, "Cannot do that"),
                     str(exc.detail))
+
+    @app.exception_handler(ServiceUnavailable)
+    @app.exception_handler(SessionExpired)
+    async def graph_unavailable(request: Request, _exc: Exception) -> Response:
+        # The driver reconnects on its own once Neo4j is back: no restart needed.
+        message = "The graph database does not answer; try again in a moment."
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503,
+                                headers={"Retry-After": "10"})
+        response = page(request, 503, "Graph unavailable", message)
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:

@@ -91,6 +91,10 @@ def signed_in_page(browser: Browser, browser_data: Graph, live_url: str) -> Iter
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The pages must work under the strict Content-Security-Policy.
+    page.on("console", lambda msg: errors.append(msg.text)
+            if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text
+            else None)
     page.goto(f"{live_url}/login")
     page.fill("input[name=username]", ANALYST)
     page.fill("input[name=password]", PASSWORD)
@@ -100,7 +104,7 @@ def signed_in_page(browser: Browser, browser_data: Graph, live_url: str) -> Iter
         yield page
     finally:
         context.close()
-    assert not errors, f"script errors in the page: {errors}"
+    assert not errors, f"script errors or policy violations in the page: {errors}"
 
 
 def screenshot(page: Page, name: str) -> Path:
