@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -30,6 +31,8 @@ class UserError(HydrascopeError):
 class User:
     username: str
     role: str
+    # Epoch seconds: sessions that began before this no longer count.
+    sessions_valid_after: float = 0.0
 
     def can(self, role: str) -> bool:
         """True when this user's role is at least `role`."""
@@ -81,7 +84,12 @@ def get_user(graph: Graph, username: str) -> User | None:
     rows = graph.read("users/get_user", username=username)
     if not rows or not rows[0]["active"]:
         return None
-    return User(rows[0]["username"], rows[0]["role"])
+    return User(rows[0]["username"], rows[0]["role"], rows[0]["sessions_valid_after"] or 0.0)
+
+
+def end_sessions(graph: Graph, username: str) -> None:
+    """Sign a login out everywhere: every session begun before now stops counting."""
+    graph.write("users/end_sessions", username=username, now=time.time())
 
 
 def count_users(graph: Graph) -> int:

@@ -6,6 +6,7 @@ header only the named block of the same template is rendered.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -13,11 +14,14 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import explore
-from app.auth.users import User, authenticate
+from app.auth.signin import sign_in, sign_out
+from app.auth.users import User
 from app.explore.entities import ENTITY_KINDS
 from app.web.security import (
+    SESSION_SINCE,
     SESSION_USER,
     check_csrf,
+    client_address,
     csrf_token,
     graph_of,
     require,
@@ -55,20 +59,22 @@ def login_form(request: Request, next: str = "/") -> Response:
 def login(request: Request, username: Annotated[str, Form(max_length=200)],
           password: Annotated[str, Form(max_length=1000)],
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
-    user = authenticate(graph_of(request), username, password)
-    if user is None:
-        # One message whether the name exists or not.
-        return render(request, "login.html", {"next": safe_next(next),
-                                              "error": "Wrong user name or password."},
-                      status_code=401)
+    attempt = sign_in(graph_of(request), username, password, client_address(request))
+    if attempt.user is None:
+        return render(request, "login.html", {"next": safe_next(next), "error": attempt.error},
+                      status_code=attempt.status)
     request.session.clear()
-    request.session[SESSION_USER] = user.username
+    request.session[SESSION_USER] = attempt.user.username
+    request.session[SESSION_SINCE] = time.time()
     csrf_token(request)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(check_csrf)])
-def logout(request: Request) -> Response:
+def logout(request: Request, everywhere: Annotated[bool, Form()] = False) -> Response:
+    name = request.session.get(SESSION_USER)
+    if name:
+        sign_out(graph_of(request), str(name), client_address(request), everywhere=everywhere)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -14,6 +14,7 @@ from app.auth.users import User, get_user
 from app.db.graph import Graph
 
 SESSION_USER = "user"
+SESSION_SINCE = "since"
 SESSION_CSRF = "csrf"
 
 
@@ -83,7 +84,9 @@ def current_user(request: Request) -> User:
         return by_token
     name = request.session.get(SESSION_USER)
     user = get_user(graph_of(request), name) if name else None
-    if user is None:
+    since = request.session.get(SESSION_SINCE)
+    if user is None or not isinstance(since, (int, float)) or since < user.sessions_valid_after:
+        # Unknown, disabled, or signed out everywhere after this session began.
         request.session.pop(SESSION_USER, None)
         raise SignInRequired()
     request.state.user = user
@@ -100,6 +103,11 @@ def require(role: str) -> Callable[[Request], User]:
         return user
 
     return dependency
+
+
+def client_address(request: Request) -> str:
+    """Where a request came from (uvicorn resolves trusted proxies' forwarding headers)."""
+    return request.client.host if request.client else "unknown"
 
 
 def login_url(request: Request) -> str:
