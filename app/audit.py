@@ -50,3 +50,19 @@ def record(graph: Graph, actor: str, action: str, *, target: str = "", source: s
     params["details"] = json.dumps(event.details, default=str, sort_keys=True)
     graph.write("audit/record_event", **params)
     return event
+
+
+def list_events(graph: Graph, *, actor: str | None = None, action: str | None = None,
+                outcome: str | None = None, since: str | None = None,
+                until: str | None = None, page: int = 1,
+                per_page: int = 50) -> tuple[list[dict[str, Any]], int]:
+    """A page of events, newest first, and how many match the filters."""
+    row = graph.read("audit/list_events", actor=actor or None, action=action or None,
+                     outcome=outcome or None, since=since or None, until=until or None,
+                     skip=(page - 1) * per_page, limit=per_page)[0]
+    for event in row["events"]:
+        try:
+            event["details"] = json.loads(event.get("details") or "{}")
+        except ValueError:
+            event["details"] = {}
+    return row["events"], int(row["total"])

@@ -6,6 +6,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -103,3 +104,16 @@ def ensure_demo_admin(graph: Graph) -> tuple[str, str] | None:
     password = secrets.token_urlsafe(12)
     create_user(graph, "admin", password, "admin")
     return "admin", password
+
+
+def list_users(graph: Graph) -> list[dict[str, Any]]:
+    return graph.read("users/list_users")
+
+
+def update_user(graph: Graph, username: str, *, role: str | None = None,
+                active: bool | None = None) -> None:
+    """Change a login's role, or switch it off (its sessions end at once) or on."""
+    if role is not None and role not in ROLES:
+        raise UserError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if not graph.write("users/update_user", username=username, role=role, active=active):
+        raise UserError(f"no user {username!r}")

@@ -1,0 +1,104 @@
+"""Admin pages: the audit trail (read-only) and the logins."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.audit import list_events, record
+from app.auth.users import (
+    ROLES,
+    User,
+    UserError,
+    create_user,
+    end_sessions,
+    list_users,
+    update_user,
+)
+from app.explore import Page
+from app.web.pages import render
+from app.web.security import check_csrf, client_address, graph_of, require
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+api = APIRouter(prefix="/api/admin", tags=["admin"])
+Admin = Annotated[User, Depends(require("admin"))]
+Outcome = Literal["", "ok", "failed", "refused", "timeout", "error"]
+Text = Annotated[str, Query(max_length=200)]
+
+
+def _events(request: Request, actor: str, action: str, outcome: str, since: date | None,
+            until: date | None, page: int, per_page: int) -> Page:
+    rows, total = list_events(graph_of(request), actor=actor, action=action, outcome=outcome,
+                              since=since.isoformat() if since else None,
+                              until=until.isoformat() if until else None, page=page,
+                              per_page=per_page)
+    return Page(rows, page, per_page, total)
+
+
+@router.get("/audit")
+def audit_page(request: Request, user: Admin, actor: Text = "", action: Text = "",
+               outcome: Outcome = "", since: date | None = None, until: date | None = None,
+               page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+               per_page: Annotated[int, Query(ge=10, le=500)] = 50) -> Response:
+    events = _events(request, actor, action, outcome, since, until, page, per_page)
+    filters: dict[str, Any] = {"actor": actor, "action": action, "outcome": outcome,
+                               "since": since or "", "until": until or "", "per_page": per_page}
+    return render(request, "admin_audit.html", {"events": events, "filters": filters},
+                  block="events")
+
+
+@api.get("/audit")
+def api_audit(request: Request, user: Admin, actor: Text = "", action: Text = "",
+              outcome: Outcome = "", since: date | None = None, until: date | None = None,
+              page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+              per_page: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    """Audit events, newest first (admins only)."""
+    events = _events(request, actor, action, outcome, since, until, page, per_page)
+    return {"events": events.rows, "total": events.total, "page": page, "pages": events.pages}
+
+
+def _users_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+    return render(request, "admin_users.html", {"users": list_users(graph_of(request)),
+                                                "roles": ROLES, "error": error},
+                  status_code=status_code)
+
+
+@router.get("/users")
+def users_page(request: Request, user: Admin) -> Response:
+    return _users_page(request)
+
+
+@router.post("/users", dependencies=[Depends(check_csrf)])
+def users_create(request: Request, user: Admin, username: Annotated[str, Form(max_length=64)],
+                 role: Annotated[str, Form(max_length=20)],
+                 password: Annotated[str, Form(max_length=1000)]) -> Response:
+    try:
+        create_user(graph_of(request), username, password, role)
+    except UserError as exc:
+        return _users_page(request, str(exc), 422)
+    record(graph_of(request), user.username, "user.create", target=username,
+           source=client_address(request), details={"role": role})
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{username}", dependencies=[Depends(check_csrf)])
+def users_update(request: Request, user: Admin, username: str,
+                 role: Annotated[str | None, Form(max_length=20)] = None,
+                 active: Annotated[bool | None, Form()] = None,
+                 end: Annotated[bool, Form()] = False) -> Response:
+    graph = graph_of(request)
+    if username == user.username and (active is False or (role and role != "admin")):
+        return _users_page(request, "You cannot switch off or demote your own login.", 422)
+    try:
+        update_user(graph, username, role=role or None, active=active)
+        if end or active is False:
+            end_sessions(graph, username)
+    except UserError as exc:
+        return _users_page(request, str(exc), 404)
+    record(graph, user.username, "user.update", target=username,
+           source=client_address(request),
+           details={"role": role, "active": active, "sessions_ended": end or active is False})
+    return RedirectResponse("/admin/users", status_code=303)
