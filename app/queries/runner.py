@@ -70,6 +70,24 @@ def params_for(query: QueryDef | None, raw: dict[str, str]) -> dict[str, Any]:
     return {key: infer_value(value) for key, value in raw.items()}
 
 
+def run_saved_query(graph: Graph, query: QueryDef | None, raw: dict[str, str], *, actor: str,
+                    source: str = "", cypher: str = "") -> QueryResult:
+    """Parse raw parameter text for a saved query (or an ad-hoc `cypher`) and run it;
+    a bad value is recorded and raised as ParamError."""
+    target = query.name if query else ADHOC
+    text = query.body if query else cypher
+    try:
+        values = params_for(query, raw)
+    except ParamError as exc:
+        details: dict[str, Any] = {"parameters": raw, "rows": 0, "message": str(exc)}
+        if query is None:
+            details["cypher"] = cypher[:4000]
+        record(graph, actor, "query.run", target=target, source=source, outcome="error",
+               details=details)
+        raise
+    return run_query(graph, text, values, actor=actor, source=source, target=target)
+
+
 def run_query(graph: Graph, cypher: str, params: dict[str, Any], *, actor: str,
               source: str = "", target: str = ADHOC,
               limits: QueryLimits | None = None) -> QueryResult:

@@ -22,6 +22,8 @@ from app.queries.library import (
     parse_query_file,
     used_parameters,
 )
+from app.queries.params import NAME, Param, ParamError
+from app.queries.runner import ADHOC
 
 SAVED_ID = re.compile(r"^q-[0-9a-f]{10}$")
 MAX_TITLE = 200
@@ -165,3 +167,42 @@ def import_file(graph: Graph, user: User, text: str, shared: bool) -> str:
                      source="saved", shared=shared)
     check_own(query)
     return save_new(graph, user, query)
+
+
+def editor_query(cypher: str, params_text: str) -> tuple[QueryDef, dict[str, str]]:
+    """Ad-hoc Cypher from the editor as a query, with its parameter values.
+
+    Each line of `params_text` is either a declaration (`name type = default`,
+    as saved) or a value (`name=value`); a value for an undeclared name is
+    typed by its look (whole number, number, true/false, else text).
+    """
+    declared: dict[str, Param] = {}
+    raw: dict[str, str] = {}
+    for line in params_text.splitlines():
+        if not line.strip():
+            continue
+        left, sep, value = line.partition("=")
+        if sep and NAME.match(left.strip()):
+            raw[left.strip()] = value.strip()
+            continue
+        try:
+            param = parse_param(line)
+        except HydrascopeError as exc:
+            raise ParamError(str(exc)) from None
+        declared[param.name] = param
+    for name, value in raw.items():
+        if name not in declared:
+            declared[name] = Param(name, _looks_like(value))
+    query = QueryDef(name=ADHOC, title="Ad-hoc query", description="", category="Ad-hoc",
+                     params=tuple(declared.values()), body=cypher, source="adhoc")
+    return query, raw
+
+
+def _looks_like(value: str) -> str:
+    for kind in ("int", "float", "bool"):
+        try:
+            Param("x", kind).parse(value)
+        except ParamError:
+            continue
+        return kind
+    return "string"
