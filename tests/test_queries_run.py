@@ -218,6 +218,12 @@ def test_own_queries_are_versioned_private_or_shared(loaded: Graph) -> None:
     assert query_id not in {q.name for q in store.list_queries(loaded, vic)}
     with pytest.raises(store.SavedQueryError, match="only ana"):
         store.update(loaded, bob, query_id, shared)
+    writer = store.build_query("Sneaky", "", "", "", "MATCH (a:Account) SET a.x = 1 "
+                               "RETURN count(a)", shared=True)
+    with pytest.raises(QueryRefused, match="change the graph"):
+        store.save_new(loaded, ana, writer)
+    with pytest.raises(QueryRefused):
+        store.update(loaded, ana, query_id, writer)
     result = run_query(loaded, seen.body, params_for(seen, {}), actor="bob", target=query_id)
     assert result.columns == ["account"]
     exported = seen.text

@@ -70,6 +70,15 @@ def params_for(query: QueryDef | None, raw: dict[str, str]) -> dict[str, Any]:
     return {key: infer_value(value) for key, value in raw.items()}
 
 
+def check_query(graph: Graph, query: QueryDef) -> None:
+    """The guard without a run: QueryRefused (or QueryFailed) for a query that would
+    be refused, so a write is not saved only to be refused later."""
+    statement = check_text(query.body)
+    values = {p.name: (p.parse(None) if not p.required else None) for p in query.params}
+    plan = _explain(graph, statement, values)
+    check_plan(plan.query_type, plan.plan)
+
+
 def run_saved_query(graph: Graph, query: QueryDef | None, raw: dict[str, str], *, actor: str,
                     source: str = "", cypher: str = "") -> QueryResult:
     """Parse raw parameter text for a saved query (or an ad-hoc `cypher`) and run it;

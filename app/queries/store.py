@@ -23,7 +23,7 @@ from app.queries.library import (
     used_parameters,
 )
 from app.queries.params import NAME, Param, ParamError
-from app.queries.runner import ADHOC
+from app.queries.runner import ADHOC, check_query
 
 SAVED_ID = re.compile(r"^q-[0-9a-f]{10}$")
 MAX_TITLE = 200
@@ -128,7 +128,8 @@ def _props(query: QueryDef, user: User) -> dict[str, Any]:
 
 
 def save_new(graph: Graph, user: User, query: QueryDef) -> str:
-    """Store a new own query; its id."""
+    """Store a new own query (refused, like a run, when it would write); its id."""
+    check_query(graph, query)
     query_id = "q-" + secrets.token_hex(5)
     graph.write("query_store/create_saved", query_id=query_id, owner=user.username,
                 props=_props(query, user))
@@ -145,6 +146,7 @@ def _own(graph: Graph, user: User, query_id: str) -> QueryDef:
 def update(graph: Graph, user: User, query_id: str, query: QueryDef) -> int:
     """A new version of an own query (the earlier one is kept); the new version number."""
     _own(graph, user, query_id)
+    check_query(graph, query)
     rows = graph.write("query_store/update_saved", query_id=query_id,
                        props=_props(query, user))
     return int(rows[0]["version"])
