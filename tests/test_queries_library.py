@@ -162,6 +162,8 @@ REFUSED_TEXT = [
     "CREATE USER eve SET PASSWORD 'x'",
     "GRANT ROLE admin TO eve",
     "USE system SHOW USERS",
+    "PROFILE MATCH (n) DETACH DELETE n",
+    "explain CREATE (n)",
     "// only a comment",
     "",
 ]

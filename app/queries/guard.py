@@ -33,6 +33,7 @@ _LOAD_CSV = re.compile(r"\bLOAD\s+CSV\b", re.I)
 _PERIODIC = re.compile(r"\bPERIODIC\s+COMMIT\b", re.I)
 _IN_TRANSACTIONS = re.compile(r"\bIN\s+(\d+\s+)?(CONCURRENT\s+)?TRANSACTIONS\b", re.I)
 _USE = re.compile(r"^\s*USE\b", re.I)
+_EXPLAIN = re.compile(r"^\s*(EXPLAIN|PROFILE)\b", re.I)
 _CALL_PROCEDURE = re.compile(r"\bCALL\s+(?![{(])(`?[A-Za-z_][\w.`]*)", re.I)
 WRITE_OPERATORS = frozenset({
     "Create", "Merge", "Delete", "DetachDelete", "DeleteNode", "DeleteRelationship",
@@ -74,6 +75,9 @@ def check_text(text: str) -> str:
     if _PERIODIC.search(code) or _IN_TRANSACTIONS.search(code):
         raise QueryRefused("refused: CALL { } IN TRANSACTIONS and PERIODIC COMMIT are for "
                            "bulk writes; queries are read-only")
+    if _EXPLAIN.search(code):
+        raise QueryRefused("refused: write the query without EXPLAIN or PROFILE; the guard "
+                           "plans every query itself")
     if _USE.search(code):
         raise QueryRefused("refused: USE switches database; queries run on the "
                            "investigation graph only")
