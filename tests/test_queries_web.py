@@ -22,7 +22,7 @@ from app.ingest.loader import load_directory
 from app.synth.generator import generate
 from app.web.app import create_app
 from tests.conftest import run_cli
-from tests.test_queries_run import ATTACKS, counts
+from tests.query_attacks import ATTACKS, counts
 
 PASSWORD = "correct horse battery"
 
@@ -163,6 +163,9 @@ def test_analysts_write_run_save_edit_and_delete_own_queries(client: TestClient)
         "params": "n int = 3"})
     rows = soup(adhoc.text).select("#results tbody tr")
     assert 0 < len(rows) <= 5
+    csv_link = soup(adhoc.text).select_one("#results a[href^='/queries/adhoc/results.csv?']")
+    downloaded = client.get(csv_link["href"])
+    assert downloaded.text.startswith("account\n") and len(downloaded.text.splitlines()) > 1
     saved = client.post("/queries/new", data={
         "csrf_token": token, "title": "Busy accounts", "description": "Many sessions",
         "category": "Mine", "params": "n int(1..) = 3 -- Sessions at least",

@@ -79,22 +79,20 @@ def check_query(graph: Graph, query: QueryDef) -> None:
     check_plan(plan.query_type, plan.plan)
 
 
-def run_saved_query(graph: Graph, query: QueryDef | None, raw: dict[str, str], *, actor: str,
-                    source: str = "", cypher: str = "") -> QueryResult:
-    """Parse raw parameter text for a saved query (or an ad-hoc `cypher`) and run it;
-    a bad value is recorded and raised as ParamError."""
-    target = query.name if query else ADHOC
-    text = query.body if query else cypher
+def run_saved_query(graph: Graph, query: QueryDef, raw: dict[str, str], *, actor: str,
+                    source: str = "") -> QueryResult:
+    """Parse raw parameter text by the query's declared types and run it; a bad value
+    is recorded and raised as ParamError (its message names every problem)."""
     try:
         values = params_for(query, raw)
     except ParamError as exc:
         details: dict[str, Any] = {"parameters": raw, "rows": 0, "message": str(exc)}
-        if query is None:
-            details["cypher"] = cypher[:4000]
-        record(graph, actor, "query.run", target=target, source=source, outcome="error",
+        if query.name == ADHOC:
+            details["cypher"] = query.body[:4000]
+        record(graph, actor, "query.run", target=query.name, source=source, outcome="error",
                details=details)
         raise
-    return run_query(graph, text, values, actor=actor, source=source, target=target)
+    return run_query(graph, query.body, values, actor=actor, source=source, target=query.name)
 
 
 def run_query(graph: Graph, cypher: str, params: dict[str, Any], *, actor: str,

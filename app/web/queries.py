@@ -21,7 +21,7 @@ from app.queries.library import QueryDef, UnknownQuery, format_param, search
 from app.queries.limits import LimitsError, ceilings, current_limits, set_limits
 from app.queries.params import ParamError
 from app.queries.results import cell, to_csv
-from app.queries.runner import QueryResult, run_saved_query
+from app.queries.runner import QueryResult, run_query, run_saved_query
 from app.web.pages import Viewer, render
 from app.web.security import check_csrf, graph_of, require
 
@@ -119,14 +119,14 @@ def limits_save(request: Request, user: Admin,
 
 
 def _editor(request: Request, *, fields: dict[str, Any], action: str, message: str = "",
-            result: QueryResult | None = None, ran: bool = False,
+            result: QueryResult | None = None, ran: bool = False, download_base: str = "",
             status_code: int = 200) -> Response:
     graph = result.graph() if result else None
     return render(request, "query_edit.html", {
         "fields": fields, "action": action, "message": message, "result": result,
         "ran": ran, "table": _table(result), "graph_data": graph.as_dict() if graph else None,
         "limits": current_limits(graph_of(request)), "query_string": request.url.query,
-    }, block="results", status_code=status_code)
+        "download_base": download_base}, block="results", status_code=status_code)
 
 
 def _fields_of(query: QueryDef | None) -> dict[str, Any]:
@@ -158,7 +158,21 @@ def adhoc_page(request: Request, user: Analyst,
         else:
             result, message = _run(request, query, raw, user)
     return _editor(request, fields=fields, action="/queries/new", message=message,
-                   result=result, ran=run == "1")
+                   result=result, ran=run == "1", download_base="/queries/adhoc")
+
+
+@router.get("/adhoc/results.{fmt}")
+def adhoc_download(request: Request, user: Analyst, fmt: str,
+                   cypher: Annotated[str, Query(max_length=20_000)] = "",
+                   params: Annotated[str, Query(max_length=5000)] = "") -> Response:
+    """The results of ad-hoc Cypher as a file (same URL parameters as the editor)."""
+    if fmt not in ("csv", "json"):
+        raise HTTPException(404, "results come as .csv or .json")
+    try:
+        query, raw = store.editor_query(cypher, params)
+    except ParamError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return _download(request, query, raw, user, fmt)
 
 
 @router.get("/new")
@@ -265,10 +279,16 @@ def download_results(request: Request, user: Viewer, name: str, fmt: str) -> Res
     if fmt not in ("csv", "json"):
         raise HTTPException(404, "results come as .csv or .json")
     query = _find(request, name, user)
-    result, message = _run(request, query, _raw_params(request), user)
+    return _download(request, query, _raw_params(request), user, fmt)
+
+
+def _download(request: Request, query: QueryDef, raw: dict[str, str], user: User,
+              fmt: str) -> Response:
+    result, message = _run(request, query, raw, user)
     if result is None:
         raise HTTPException(422, message)
-    disposition = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    filename = "adhoc" if query.source == "adhoc" else query.name
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
     if fmt == "csv":
         return Response(to_csv(result.columns, result.records), media_type="text/csv",
                         headers=disposition)
@@ -307,17 +327,20 @@ def api_list(request: Request, user: Viewer,
     return {"queries": [_describe(x) for x in found], "total": len(found)}
 
 
-def _api_result(request: Request, query: QueryDef | None, raw: dict[str, str], user: User,
-                cypher: str = "") -> Response:
+def _api_error(exc: HydrascopeError) -> Response:
+    kind = type(exc).__name__
+    status = {"QueryRefused": 403, "QueryTimeout": 504, "ParamError": 422}.get(kind, 400)
+    return Response(json.dumps({"detail": str(exc), "error": kind}), status_code=status,
+                    media_type="application/json")
+
+
+def _api_result(request: Request, query: QueryDef, raw: dict[str, str],
+                user: User) -> Response:
     try:
         result = run_saved_query(graph_of(request), query, raw, actor=user.username,
-                                 source=_source(request), cypher=cypher)
+                                 source=_source(request))
     except HydrascopeError as exc:
-        outcome = type(exc).__name__
-        status = {"QueryRefused": 403, "QueryTimeout": 504, "ParamError": 422}.get(outcome,
-                                                                                    400)
-        return Response(json.dumps({"detail": str(exc), "error": outcome}), status_code=status,
-                        media_type="application/json")
+        return _api_error(exc)
     return Response(json.dumps(result.as_dict(), default=str), media_type="application/json")
 
 
@@ -329,8 +352,12 @@ class AdhocRun(BaseModel):
 @api.post("/run", dependencies=[Depends(check_csrf)])
 def api_run_adhoc(request: Request, user: Analyst, body: AdhocRun) -> Response:
     """Run ad-hoc Cypher under the guard (analysts)."""
-    raw = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.params.items()}
-    return _api_result(request, None, raw, user, cypher=body.cypher)
+    try:
+        result = run_query(graph_of(request), body.cypher, body.params, actor=user.username,
+                           source=_source(request))
+    except HydrascopeError as exc:
+        return _api_error(exc)
+    return Response(json.dumps(result.as_dict(), default=str), media_type="application/json")
 
 
 @api.get("/limits")
