@@ -81,6 +81,26 @@ def test_the_hunting_queries_find_something_on_planted_networks(loaded: Graph) -
     assert found["network_members_graph"].graph().nodes
 
 
+def test_paths_show_their_direction_in_cells(loaded: Graph) -> None:
+    from app.queries.results import cell
+
+    result = run_query(loaded, "MATCH p = (:Account)-[:PAID_WITH]->(:Payment)<-[:PAID_WITH]-"
+                               "(:Account) RETURN p LIMIT 1", {}, actor="test")
+    text = cell(result.records[0][0]).text
+    assert "-[:PAID_WITH]-> Payment" in text and "<-[:PAID_WITH]- Account" in text
+
+
+def test_grown_networks_are_found_after_a_second_run(loaded: Graph) -> None:
+    run_detection(loaded)
+    query = store.get_query(loaded, "networks_grown_since_last_run", None)
+    result = run_query(loaded, query.body, parse_values(list(query.params),
+                                                        {"min_growth": "0"}),
+                       actor="test", target=query.name)
+    assert result.records, "the second run continues the first run's networks"
+    previous = result.columns.index("previous_size")
+    assert all(row[previous] is not None for row in result.records)
+
+
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_the_guard_refuses_and_the_graph_is_unchanged(loaded: Graph, attack: str) -> None:
     before = counts(loaded)

@@ -91,7 +91,10 @@ def cell(value: Any) -> Cell:
         for index, node in enumerate(value.nodes):
             parts.append(cell(node))
             if index < len(value.relationships):
-                parts.append(Cell(f"-[:{value.relationships[index].type}]-"))
+                rel = value.relationships[index]
+                forward = rel.start_node is not None and \
+                    rel.start_node.element_id == node.element_id
+                parts.append(Cell(f"-[:{rel.type}]->" if forward else f"<-[:{rel.type}]-"))
         return Cell(" ".join(p.text for p in parts), parts=tuple(parts))
     if isinstance(value, (list, tuple)):
         items = [cell(v) for v in value]
