@@ -453,3 +453,67 @@ def seed_demo(settings: Settings) -> None:
         result = run_detection(graph, say=say)
         say(f"detection: {result.flagged_networks} suspected networks, "
             f"{result.flagged_accounts:,} accounts flagged")
+
+
+# -- query --------------------------------------------------------------------
+
+
+@main.group()
+def query() -> None:
+    """Saved Cypher queries, and ad-hoc ones, under the read-only guard."""
+
+
+@query.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the queries as JSON.")
+@click.pass_context
+def query_list(ctx: click.Context, as_json: bool) -> None:
+    """The built-in library and the shared own queries."""
+    from app.db.graph import open_graph
+    from app.queries.store import list_shared
+
+    with open_graph(settings_of(ctx)) as graph:
+        queries = list_shared(graph)
+    if as_json:
+        click.echo(json.dumps([{"name": q.name, "title": q.title, "category": q.category,
+                                "source": q.source,
+                                "parameters": [p.name for p in q.params]} for q in queries]))
+        return
+    for q in queries:
+        params = " ".join(f"{p.name}={p.default if p.default is not None else '?'}"
+                          for p in q.params)
+        click.echo(f"{q.name:<36} {q.category:<15} {q.title}" + (f"  [{params}]" if params
+                                                                  else ""))
+
+
+@query.command("run")
+@click.argument("name", required=False)
+@click.option("--cypher", "cypher", help="Run this ad-hoc Cypher instead of a saved query.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter (repeat for more).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.pass_context
+def query_run(ctx: click.Context, name: str | None, cypher: str | None,
+              params: tuple[str, ...], as_json: bool) -> None:
+    """Run saved query NAME, or --cypher TEXT, read-only with the app's timeout and caps."""
+    from app.db.graph import open_graph
+    from app.queries.params import parse_pairs
+    from app.queries.results import cell
+    from app.queries.runner import ADHOC, params_for, run_query
+    from app.queries.store import get_query
+
+    if bool(name) == bool(cypher):
+        raise click.UsageError("give either a query NAME or --cypher TEXT")
+    raw = parse_pairs(params)
+    with open_graph(settings_of(ctx)) as graph:
+        saved = get_query(graph, name, None) if name else None
+        values = params_for(saved, raw)
+        result = run_query(graph, saved.body if saved else str(cypher), values,
+                           actor="cli", source="cli", target=saved.name if saved else ADHOC)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), default=str))
+        return
+    click.echo("\t".join(result.columns))
+    for record in result.records:
+        click.echo("\t".join(cell(v).text for v in record))
+    note = result.stop_message()
+    say(f"{len(result.records):,} rows in {result.seconds:.2f}s" + (f"; {note}" if note else ""))

@@ -50,6 +50,21 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=DEVELOPMENT_SECRET,
                             validation_alias=_env("HYDRASCOPE_SECRET_KEY"))
 
+    # Saved and ad-hoc queries: the defaults an admin starts from, and the
+    # ceilings an admin cannot raise them above.
+    query_timeout_seconds: float = Field(default=10.0, gt=0, le=3600,
+                                         validation_alias=_env("HYDRASCOPE_QUERY_TIMEOUT"))
+    query_timeout_max: float = Field(default=120.0, gt=0, le=3600,
+                                     validation_alias=_env("HYDRASCOPE_QUERY_TIMEOUT_MAX"))
+    query_max_rows: int = Field(default=1000, ge=1,
+                                validation_alias=_env("HYDRASCOPE_QUERY_MAX_ROWS"))
+    query_max_rows_ceiling: int = Field(default=50_000, ge=1,
+                                        validation_alias=_env("HYDRASCOPE_QUERY_ROWS_CEILING"))
+    query_max_bytes: int = Field(default=5_000_000, ge=1000,
+                                 validation_alias=_env("HYDRASCOPE_QUERY_MAX_BYTES"))
+    query_max_bytes_ceiling: int = Field(default=50_000_000, ge=1000,
+                                         validation_alias=_env("HYDRASCOPE_QUERY_BYTES_CEILING"))
+
     cypher_dir: Path = PROJECT_ROOT / "cypher"
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"

@@ -1,0 +1,18 @@
+// title: A network's members and what they share (graph)
+// description: The members of one network of the latest run with the devices,
+// description: payment tokens and API keys that two or more of them share.
+// category: Networks
+// param: network_id string = HN-00001 -- Network id, e.g. HN-00001
+// param: limit int(1..2000) = 300 -- Links to show at most
+CALL () {
+  MATCH (r:DetectionRun {status: 'complete'})
+  RETURN r.run_id AS run_id
+  ORDER BY r.started_at DESC
+  LIMIT 1
+}
+MATCH (n:Network {network_id: $network_id, run_id: run_id})<-[:MEMBER_OF]-(a:Account)
+MATCH (a)-[link:USED_DEVICE|PAID_WITH|USED_KEY]->(e)
+// Excluded: entities only one member uses (they link nothing).
+WHERE COUNT { (e)<-[:USED_DEVICE|PAID_WITH|USED_KEY]-(:Account)-[:MEMBER_OF]->(n) } >= 2
+RETURN a, link, e
+LIMIT $limit
