@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.browser.conftest import screenshot
+
 
 def test_pick_fill_run_see_table_and_graph_download_csv(live_url: str,
                                                         signed_in_page: Any) -> None:
     page = signed_in_page
     page.goto(f"{live_url}/queries")
+    screenshot(page, "05b-query-library")
     page.fill("input[name=q]", "payment graph")
     page.wait_for_selector("#query-list a:has-text('Payment links around banned accounts')")
     page.click("#query-list a:has-text('Payment links around banned accounts')")
@@ -31,6 +34,7 @@ def test_pick_fill_run_see_table_and_graph_download_csv(live_url: str,
     # Drawn by static/graph.js (cytoscape) once it is on the page.
     page.wait_for_function("document.querySelector('div.graph canvas') !== null",
                            timeout=10_000)
+    screenshot(page, "06-query-results")
     with page.expect_download() as download:
         page.click("#results a:has-text('CSV')")
     path = download.value.path()
