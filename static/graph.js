@@ -12,14 +12,23 @@
     "user agent": "#777", asn: "#b58900", node: "#5b7fb8"
   };
 
-  function style() {
+  // Neo4j labels (query results) onto the kinds the colours know.
+  var LABEL_KINDS = {
+    Account: "account", IP: "address", Prefix: "prefix", ASN: "asn", Device: "device",
+    Payment: "payment", ApiKey: "api key", PromptTemplate: "template", UserAgent: "user agent",
+    Network: "group", EmailDomain: "prefix", Org: "prefix", Session: "node"
+  };
+
+  function kindOf(type) { return LABEL_KINDS[type] || type || "node"; }
+
+  function style(labelAccounts) {
     return [
       { selector: "node", style: {
-          "background-color": function (n) { return COLOURS[n.data("type")] || "#888"; },
-          "shape": function (n) { var t = n.data("type"); return t === "account" ? "ellipse" : (t === "group" ? "round-rectangle" : "diamond"); },
+          "background-color": function (n) { return COLOURS[kindOf(n.data("type"))] || "#888"; },
+          "shape": function (n) { var t = kindOf(n.data("type")); return t === "account" ? "ellipse" : (t === "group" ? "round-rectangle" : "diamond"); },
           "width": function (n) { return Math.min(60, 14 + 4 * Math.sqrt(n.data("weight") || 1)); },
           "height": function (n) { return Math.min(60, 14 + 4 * Math.sqrt(n.data("weight") || 1)); },
-          "label": function (n) { return n.data("type") === "account" ? "" : (n.data("label") || ""); },
+          "label": function (n) { return (kindOf(n.data("type")) === "account" && !labelAccounts) ? "" : (n.data("label") || ""); },
           "font-size": 9, "color": "#38424d", "text-valign": "bottom", "text-margin-y": 3,
           "text-max-width": 120, "text-wrap": "ellipsis"
         } },
@@ -50,7 +59,7 @@
     var elements = data.nodes.map(function (n) { return { data: n }; }).concat(
       data.edges.map(function (e, i) { return { data: { id: "e" + i, source: e.source, target: e.target } }; }));
     var cy = cytoscape({
-      container: el, elements: elements, style: style(),
+      container: el, elements: elements, style: style(data.nodes.length <= 80),
       layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 9000; }, idealEdgeLength: function () { return 40; }, numIter: 1200 },
       minZoom: 0.1, maxZoom: 4
     });

@@ -49,3 +49,21 @@ def entity_url(kind: str, key: object) -> str | None:
 
 def account_url(account_id: str) -> str:
     return "/accounts/" + quote(account_id, safe="")
+
+
+_BY_LABEL = {k.label: k for k in ENTITY_KINDS.values()}
+
+
+def node_url(labels: frozenset[str] | set[str], props: dict[str, object]) -> str:
+    """The page of a graph node (accounts, networks, entities), or "" when it has none."""
+    if "Account" in labels and props.get("account_id"):
+        return account_url(str(props["account_id"]))
+    if "Network" in labels and props.get("network_id"):
+        url = "/networks/" + quote(str(props["network_id"]), safe="")
+        return url + ("?run=" + quote(str(props["run_id"]), safe="") if props.get("run_id")
+                      else "")
+    for label in sorted(labels):
+        kind = _BY_LABEL.get(label)
+        if kind is not None and props.get(kind.key) is not None:
+            return entity_url(kind.kind, props[kind.key]) or ""
+    return ""

@@ -1,7 +1,7 @@
 """Query results as plain data: JSON-safe values, table cells, CSV, and a graph.
 
 Neo4j nodes, relationships and paths become dicts; the graph view gets
-`{nodes: [{id, label, type}], edges: [{source, target, type}]}`.
+`{nodes: [{id, label, type, href, status}], edges: [{source, target, type}]}`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from neo4j.graph import Node, Path, Relationship
+
+from app.explore.entities import node_url
 
 # The property that names a node of each label, for labels and links.
 KEY_PROPERTIES = ("account_id", "network_id", "address", "fingerprint", "api_key_id",
@@ -76,14 +77,8 @@ class Cell:
 def cell(value: Any) -> Cell:
     """How a value shows in the result table."""
     if isinstance(value, Node):
-        label = node_label(value)
-        kind = node_type(value)
-        href = ""
-        if "Account" in value.labels:
-            href = f"/accounts/{quote(label, safe='')}"
-        elif "Network" in value.labels:
-            href = f"/networks/{quote(label, safe='')}"
-        return Cell(f"{kind} {label}", href)
+        return Cell(f"{node_type(value)} {node_label(value)}",
+                    node_url(value.labels, dict(value)))
     if isinstance(value, Relationship):
         return Cell(f"-[:{value.type}]->")
     if isinstance(value, Path):
@@ -136,7 +131,8 @@ def graph_of(records: list[list[Any]]) -> GraphData:
         if node.element_id not in seen_nodes:
             seen_nodes.add(node.element_id)
             data.nodes.append({"id": node.element_id, "label": node_label(node),
-                               "type": node_type(node)})
+                               "type": node_type(node), "href": node_url(node.labels, dict(node)),
+                               "status": str(node.get("status") or "")})
 
     def visit(value: Any) -> None:
         if isinstance(value, Node):
