@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import __version__
 from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
-from app.web import pages
+from app.web import cases, pages
 from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
 
 SESSION_MAX_AGE = 8 * 3600
@@ -105,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(pages.router)
     app.include_router(pages.api)
+    app.include_router(cases.router)
+    app.include_router(cases.api)
     return app
 
 
