@@ -35,6 +35,37 @@ def environment(templates_dir: Path) -> Environment:
     return env
 
 
+MEMBER_COLUMNS = (("Account", "<"), ("Status", "<"), ("Signed up", "<"), ("Plan", "<"),
+                  ("Country", "<"), ("Sessions", ">"), ("Tokens", ">"), ("Reasoning", ">"),
+                  ("Score", ">"))
+
+
+def member_lines(members: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """The members table as aligned monospaced lines: a header and one line per account.
+
+    One table cell per row keeps a dossier of thousands of accounts quick to
+    lay out (WeasyPrint's cost grows with the number of cells).
+    """
+    rows = []
+    for m in members:
+        sessions = int(m.get("sessions") or 0)
+        score = m.get("score")
+        rows.append([
+            str(m["account_id"]), str(m.get("status") or ""), str(m.get("created_at") or "")[:10],
+            str(m.get("plan") or ""), str(m.get("country") or ""), f"{sessions:,}",
+            f"{int(m.get('tokens') or 0):,}",
+            f"{int(m.get('reasoning') or 0) / (sessions or 1) * 100:.0f}%",
+            f"{score:.2f}" if isinstance(score, int | float) else ""])
+    names = [name for name, _ in MEMBER_COLUMNS]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(f"{c:{a}{w}}" for c, w, (_, a) in
+                         zip(cells, widths, MEMBER_COLUMNS, strict=True)).rstrip()
+
+    return line(names), [line(r) for r in rows]
+
+
 def provenance_queries(graph: Graph, content: dict[str, Any]) -> list[dict[str, Any]]:
     """Every named statement behind the content, with its parameters."""
     case = content["case"]
@@ -65,8 +96,10 @@ def dossier_html(graph: Graph, content: dict[str, Any], digest: str, actor: str)
         entities_by_kind.setdefault(entity["kind"], []).append(entity)
     members = sorted(content["members"], key=lambda m: (-(m.get("score") or 0),
                                                         m["account_id"]))
+    header, lines = member_lines(members)
     return env.get_template("dossier/dossier.html").render(
-        c=content, case=content["case"], summary=content["summary"],
+        c=content, case=content["case"], member_header=header, member_lines=lines,
+        summary=content["summary"],
         snapshot=content["snapshot"], network=content["snapshot"].get("network") or {},
         run=content["snapshot"].get("run") or {}, members=members,
         entities_by_kind=entities_by_kind, entities_per_kind=ENTITIES_PER_KIND,

@@ -41,7 +41,9 @@ def network_svg(members: list[dict[str, Any]], entities: list[dict[str, Any]],
     At most MAX_ENTITIES entities (the most shared) and MAX_NODES nodes in all;
     the accounts left out of an entity's neighbourhood become one "+N" node.
     """
-    shown = sorted((e for e in entities if e.get("kind") != "user_agent"),
+    # Prefixes sit on top of their addresses and user agents are shared by
+    # strangers too: the picture draws the rest.
+    shown = sorted((e for e in entities if e.get("kind") not in ("user_agent", "prefix")),
                    key=lambda e: (-(e.get("accounts") or 0), e["kind"], e["key"]))[:MAX_ENTITIES]
     budget = max(0, MAX_NODES - 2 * len(shown))
     ranked = [m["account_id"] for m in sorted(
@@ -74,7 +76,7 @@ def network_svg(members: list[dict[str, Any]], entities: list[dict[str, Any]],
                      f'font-size="14" fill="#5b6673">No shared infrastructure to draw.</text>')
         parts.append("</svg>")
         return Markup("".join(parts))
-    pos = nx.spring_layout(g, seed=7, iterations=60, k=1.6 / max(1, len(g)) ** 0.5)
+    pos = nx.spring_layout(g, seed=7, iterations=60, k=3.0 / max(1, len(g)) ** 0.5)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     pad, legend = 24, 34
@@ -93,7 +95,7 @@ def network_svg(members: list[dict[str, Any]], entities: list[dict[str, Any]],
     parts.append("</g>")
     # Entities on top of accounts, labelled when they are among the most shared.
     order = sorted(g.nodes, key=lambda n: g.nodes[n]["kind"] != "account")
-    labelled = {f"{e['kind']}|{e['key']}" for e in shown[:12]}
+    labelled = {f"{e['kind']}|{e['key']}" for e in shown[:8]}
     for node in order:
         data = g.nodes[node]
         x, y = at(node)
@@ -155,7 +157,8 @@ def activity_svg(days: list[dict[str, Any]], signups: list[dict[str, Any]],
         if h:
             parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" '
                          f'height="{h:.1f}" fill="#5b7fa6"/>')
-        if joined.get(day):
+        # Only real waves get a dot: a trickle of sign-ups is not news.
+        if joined.get(day, 0) >= max(2, peak_joined / 4):
             r = 1.5 + 3.5 * (joined[day] / peak_joined) ** 0.5
             parts.append(f'<circle cx="{x + bar / 2:.1f}" cy="{top + 4:.1f}" r="{r:.1f}" '
                          f'fill="#c0392b" fill-opacity="0.75"/>')
@@ -169,7 +172,7 @@ def activity_svg(days: list[dict[str, Any]], signups: list[dict[str, Any]],
                  f'sessions per day</text>'
                  f'<circle cx="{left + 110}" cy="{height - 6}" r="3" fill="#c0392b"/>'
                  f'<text x="{left + 116}" y="{height - 3}" font-size="8.5" fill="#38424d">'
-                 f'sign-ups that day (size: how many)</text></svg>')
+                 f'sign-up wave (size: accounts)</text></svg>')
     return Markup("".join(parts))
 
 
