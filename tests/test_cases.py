@@ -143,3 +143,16 @@ def test_a_case_from_selected_accounts(loaded: Graph) -> None:
         cases.create_from_accounts(loaded, ["ghost"], "None", "alice")
     with pytest.raises(cases.CaseNotFound):
         cases.get_case(loaded, "CASE-99999")
+
+
+def test_notes_are_escaped_with_a_safe_subset_of_markdown() -> None:
+    from app.cases.markdown import render_note
+
+    html = str(render_note("<script>alert(1)</script> **bold** [x](javascript:alert(1))\n\n"
+                           "- *one*\n- [two](https://example.com/a?b=1&c=2)"))
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<strong>bold</strong>" in html
+    assert "href=\"javascript" not in html and "x (javascript:alert(1)" in html
+    assert "<li><em>one</em></li>" in html
+    assert 'href="https://example.com/a?b=1&amp;c=2"' in html
+    assert "<img" not in str(render_note('<img src=x onerror="alert(1)">'))

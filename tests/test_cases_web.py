@@ -113,6 +113,21 @@ def test_open_a_case_from_the_network_page_and_work_it(loaded: Graph,
     assert "opened the case" in timeline and "added a note" in timeline
     assert "status from “open” to “confirmed”" in timeline
 
+    first = case.select_one("#members tbody tr td a").text
+    removed = client.post(f"{url}/accounts", data={"csrf_token": token, "account_ids": first,
+                                                   "action": "remove"}, follow_redirects=False)
+    assert removed.status_code == 303
+    case = soup(client.get(url))
+    assert first not in [a.text for a in case.select("#members tbody tr td a")]
+    unlink = {i["name"]: i["value"] for i in case.select("#entities tbody form input")[:4]}
+    assert unlink["action"] == "remove"
+    client.post(f"{url}/entities", data={**unlink, "csrf_token": token})
+    keys = [td.text for td in soup(client.get(url)).select("#entities tbody td.mono")]
+    assert unlink["key"] not in keys
+    bad = client.post(f"{url}/entities", data={"csrf_token": token, "kind": "ip",
+                                               "key": "203.0.113.254"})
+    assert bad.status_code == 422 and "no ip" in bad.text
+
     listing = soup(client.get("/cases?status=confirmed&assignee=ana"))
     assert [a.text for a in listing.select("#cases tbody tr td:first-child a")] == [case_id]
     assert soup(client.get("/cases?status=closed")).select_one("#cases .empty")
