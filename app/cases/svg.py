@@ -7,6 +7,7 @@ same case draws the same picture every time.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import networkx as nx
@@ -131,13 +132,21 @@ def activity_svg(days: list[dict[str, Any]], signups: list[dict[str, Any]],
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
              f'width="{width}" height="{height}" class="activity-chart" role="img" '
              f'aria-label="sessions per day">']
-    all_days = sorted({d["day"] for d in days} | {s["day"] for s in signups})
+    # A true time axis over the days with sessions (quiet days included); sign-ups
+    # long before the first session would only squash the picture.
+    active = sorted(d["day"] for d in days)
+    if active:
+        first, last = date.fromisoformat(active[0]), date.fromisoformat(active[-1])
+        all_days = [(first + timedelta(days=i)).isoformat()
+                    for i in range((last - first).days + 1)]
+    else:
+        all_days = sorted(s["day"] for s in signups)
     if not all_days:
         parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
                      f'font-size="13" fill="#5b6673">No sessions recorded.</text></svg>')
         return Markup("".join(parts))
     sessions = {d["day"]: d["sessions"] for d in days}
-    joined = {s["day"]: s["accounts"] for s in signups}
+    joined = {s["day"]: s["accounts"] for s in signups if s["day"] in set(all_days)}
     peak = max(sessions.values(), default=0) or 1
     peak_joined = max(joined.values(), default=0) or 1
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -165,8 +174,10 @@ def activity_svg(days: list[dict[str, Any]], signups: list[dict[str, Any]],
     ticks = sorted({0, len(all_days) // 2, len(all_days) - 1})
     for i in ticks:
         x = left + i * step + step / 2
-        parts.append(f'<text x="{x:.1f}" y="{height - 14}" font-size="8.5" text-anchor="middle" '
-                     f'fill="#5b6673">{escape(all_days[i])}</text>')
+        anchor = "start" if i == 0 else "end" if i == len(all_days) - 1 else "middle"
+        x = left if anchor == "start" else width - right if anchor == "end" else x
+        parts.append(f'<text x="{x:.1f}" y="{height - 14}" font-size="8.5" '
+                     f'text-anchor="{anchor}" fill="#5b6673">{escape(all_days[i])}</text>')
     parts.append(f'<rect x="{left}" y="{height - 9}" width="8" height="6" fill="#5b7fa6"/>'
                  f'<text x="{left + 11}" y="{height - 3}" font-size="8.5" fill="#38424d">'
                  f'sessions per day</text>'

@@ -18,6 +18,7 @@ from app.auth.users import User
 from app.cases.analysis import ENTITY_KINDS, KIND_LABELS
 from app.cases.exports import FORMATS, export_case
 from app.cases.markdown import render_note
+from app.cases.svg import activity_svg, hours_svg, network_svg
 from app.web.pages import render
 from app.web.security import check_csrf, graph_of, require
 
@@ -105,6 +106,7 @@ def case_page(request: Request, user: Analyst, case_id: str,
                                      per_page, len(members))
     entities = cases.case_entities(graph, case_id)
     summary = cases.summarise(members, entities, case["analysis"], case["snapshot"])
+    activity = case["analysis"].get("activity", {})
     return render(request, "case.html", {
         "case": case, "summary": summary, "members": content_members,
         "entities": entities, "notes": cases.case_notes(graph, case_id),
@@ -114,6 +116,10 @@ def case_page(request: Request, user: Analyst, case_id: str,
         "status_labels": cases.STATUS_LABELS, "priorities": cases.PRIORITIES,
         "entity_kinds": ENTITY_KINDS, "kind_labels": KIND_LABELS, "formats": FORMATS,
         "render_note": render_note,
+        "graph_svg": network_svg(members, entities, case["analysis"].get("links", {})),
+        "activity_svg": activity_svg(activity.get("days", []), activity.get("signups", []),
+                                     width=520, height=190),
+        "hours_svg": hours_svg(activity.get("hours", [0] * 24)),
     }, block="members")
 
 
