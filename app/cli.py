@@ -474,8 +474,12 @@ def case_create(ctx: click.Context, network_id: str | None, accounts_file: Any, 
     prepare_graph(settings)
     with open_graph(settings) as graph:
         if network_id:
-            case_id = cases.create_from_network(graph, network_id, title, _cli_actor(),
-                                                run_id=run_id, source="cli")
+            try:
+                case_id = cases.create_from_network(graph, network_id, title, _cli_actor(),
+                                                    run_id=run_id, source="cli")
+            except cases.CaseExists as exists:
+                say(f"hydrascope: {exists}; not opening another")
+                case_id = exists.case_id
         else:
             ids = [line.strip() for line in accounts_file if line.strip()]
             case_id = cases.create_from_accounts(graph, ids, title, _cli_actor(), source="cli")

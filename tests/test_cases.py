@@ -83,6 +83,13 @@ def test_a_case_freezes_its_network_and_later_runs_do_not_change_it(loaded: Grap
     assert after["snapshot"] == before["snapshot"]
     assert cases.content_digest(after) == cases.content_digest(before)
 
+    # One network, one case: a second is refused until the first is finished.
+    with pytest.raises(cases.CaseExists) as exists:
+        cases.create_from_network(loaded, network["network_id"], "Again", "bob")
+    assert exists.value.case_id == case_id
+    cases.update_case(loaded, case_id, "alice", status="closed")
+    assert cases.create_from_network(loaded, network["network_id"], "Regrown", "bob") != case_id
+
 
 def test_update_notes_accounts_entities_and_timeline(loaded: Graph) -> None:
     network = suspected(loaded)

@@ -91,6 +91,8 @@ def test_open_a_case_from_the_network_page_and_work_it(loaded: Graph,
     assert opened.status_code == 303
     url = opened.headers["location"]
     case_id = url.rsplit("/", 1)[1]
+    again = client.post("/cases", data=fields, follow_redirects=False)
+    assert again.headers["location"] == url, "a network has one case in progress"
 
     case = soup(client.get(url))
     assert case.select_one("h1").get_text(" ", strip=True).startswith(f"Network {network_id}")

@@ -35,6 +35,8 @@ STATUS_LABELS = {"open": "Open", "investigating": "Investigating", "confirmed": 
 PRIORITIES = ("low", "medium", "high", "critical")
 EVIDENCE_KINDS = ("query", "graph")
 CASE_SORTS = ("number", "title", "status", "priority", "assignee", "members", "updated_at")
+# A case in one of these states is finished: the network may get a new one.
+FINISHED = ("closed", "false_positive")
 MAX_NOTE = 20_000
 MAX_TITLE = 200
 # Rows of a pinned result kept with the case (the rest are counted, not stored).
@@ -47,6 +49,14 @@ class CaseError(HydrascopeError):
 
 class CaseNotFound(CaseError):
     """No case of that id."""
+
+
+class CaseExists(CaseError):
+    """The network already has a case in progress: one network, one piece of work."""
+
+    def __init__(self, case_id: str, network_id: str):
+        super().__init__(f"network {network_id} already has case {case_id}")
+        self.case_id = case_id
 
 
 @dataclass
@@ -85,8 +95,12 @@ def create_from_network(graph: Graph, network_id: str, title: str, actor: str, *
                         run_id: str | None = None, source: str = "") -> str:
     """Open a case on a network of a run (the latest by default); its id.
 
-    The network's facts, evidence and members are frozen into the case.
+    The network's facts, evidence and members are frozen into the case. A
+    network with a case in progress gets no second one (CaseExists names it).
     """
+    current = open_case_on_network(graph, network_id)
+    if current:
+        raise CaseExists(current, network_id)
     if run_id is None:
         run = explore.latest_run(graph)
         if run is None:
@@ -106,6 +120,14 @@ def create_from_network(graph: Graph, network_id: str, title: str, actor: str, *
                 "run": _run_provenance(graph, run_id), "snapshot_at": now()}
     return _open(graph, title, actor, source, snapshot, members,
                  network_id=network_id, run_id=run_id)
+
+
+def open_case_on_network(graph: Graph, network_id: str) -> str | None:
+    """The id of the network's case in progress, if it has one."""
+    for row in graph.read("cases/cases_on_network", network_id=network_id):
+        if row["status"] not in FINISHED:
+            return str(row["case_id"])
+    return None
 
 
 def create_from_accounts(graph: Graph, account_ids: list[str], title: str, actor: str, *,

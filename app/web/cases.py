@@ -86,6 +86,10 @@ def case_open(request: Request, user: Analyst,
     graph = graph_of(request)
     with _errors():
         if network_id:
+            existing = cases.open_case_on_network(graph, network_id)
+            if existing:
+                # One network, one case: the button leads to the case in progress.
+                return _back(existing)
             case_id = cases.create_from_network(graph, network_id, title, user.username,
                                                 run_id=run_id or None, source=_source(request))
         else:
