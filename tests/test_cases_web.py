@@ -170,4 +170,11 @@ def test_case_api_and_pinning_evidence(loaded: Graph, client: TestClient) -> Non
     assert case_id in [c["case_id"] for c in listed["cases"]]
     page = soup(client.get(f"/cases/{case_id}"))
     assert "Top proxies" in page.select_one("#evidence").text
+    form = soup(client.get("/cases")).select_one("form.open-accounts")
+    opened = client.post(form["action"], data={"csrf_token": token, "title": "Two by hand",
+                                               "account_ids": f"{ids[0]},\n{ids[1]}"},
+                         follow_redirects=False)
+    assert opened.status_code == 303
+    two = client.get("/api" + opened.headers["location"]).json()
+    assert sorted(m["account_id"] for m in two["members"]) == ids[:2]
     assert client.get("/api/cases/CASE-99999").status_code == 404

@@ -136,7 +136,7 @@ def case_update(request: Request, user: Analyst, case_id: str,
     with _errors():
         cases.update_case(graph_of(request), case_id, user.username, title=title,
                           status=status, priority=priority,
-                          assignee=assignee if assignee is not None else None,
+                          assignee=assignee,
                           source=_source(request))
     return _back(case_id)
 
