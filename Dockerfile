@@ -2,6 +2,7 @@
 FROM python:3.11-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/hydrascope
 COPY package.json package-lock.json ./

@@ -517,3 +517,107 @@ def query_run(ctx: click.Context, name: str | None, cypher: str | None,
         click.echo("\t".join(cell(v).text for v in record))
     note = result.stop_message()
     say(f"{len(result.records):,} rows in {result.seconds:.2f}s" + (f"; {note}" if note else ""))
+# -- case -----------------------------------------------------------------------
+
+
+def _cli_actor() -> str:
+    """Who runs the command, for the audit trail: the operating-system login."""
+    import os
+    import pwd
+
+    return f"cli:{pwd.getpwuid(os.getuid()).pw_name}"
+
+
+@main.group()
+def case() -> None:
+    """Cases: a suspected network taken from detection to a decision."""
+
+
+@case.command("create")
+@click.option("--network", "network_id", help="A network of the latest detection run.")
+@click.option("--accounts", "accounts_file", type=click.File("r"),
+              help="Open the case on these accounts instead (one id a line; - for stdin).")
+@click.option("--title", required=True)
+@click.option("--run", "run_id", help="A run other than the latest.")
+@click.pass_context
+def case_create(ctx: click.Context, network_id: str | None, accounts_file: Any, title: str,
+                run_id: str | None) -> None:
+    """Open a case on a suspected network (frozen as that run saw it); prints the case id."""
+    from app import cases
+    from app.db.graph import open_graph
+
+    if bool(network_id) == bool(accounts_file):
+        raise click.UsageError("give exactly one of --network or --accounts")
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        if network_id:
+            try:
+                case_id = cases.create_from_network(graph, network_id, title, _cli_actor(),
+                                                    run_id=run_id, source="cli")
+            except cases.CaseExists as exists:
+                say(f"hydrascope: {exists}; not opening another")
+                case_id = exists.case_id
+        else:
+            ids = [line.strip() for line in accounts_file if line.strip()]
+            case_id = cases.create_from_accounts(graph, ids, title, _cli_actor(), source="cli")
+    click.echo(case_id)
+
+
+@case.command("export")
+@click.argument("case_id")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", default="pdf", show_default=True,
+              type=click.Choice(["pdf", "json", "members", "entities", "enforcement", "stix"]),
+              help="pdf dossier, canonical json, csv of members / entities / enforcement "
+                   "list, or a STIX 2.1 bundle of indicators.")
+@click.pass_context
+def case_export(ctx: click.Context, case_id: str, out: Path, fmt: str) -> None:
+    """Write a case as a PDF dossier (or another format) to OUT."""
+    from app.cases.exports import export_case
+    from app.db.graph import open_graph
+
+    settings = settings_of(ctx)
+    with open_graph(settings) as graph:
+        export = export_case(graph, case_id, fmt, _cli_actor(), source="cli")
+    out.write_bytes(export.data)
+    say(f"wrote {out} ({len(export.data):,} bytes); content SHA-256 {export.digest}")
+
+
+@case.command("verify")
+@click.argument("case_id")
+@click.argument("digest")
+@click.pass_context
+def case_verify(ctx: click.Context, case_id: str, digest: str) -> None:
+    """Check a dossier's SHA-256 (or its first characters) against the case as it is now."""
+    from app import cases
+    from app.db.graph import open_graph
+
+    wanted = digest.strip().rstrip("…").lower()
+    with open_graph(settings_of(ctx)) as graph:
+        actual = cases.content_digest(cases.case_content(graph, case_id))
+    if len(wanted) < 12 or not actual.startswith(wanted):
+        raise HydrascopeError(f"{case_id} changed: its content SHA-256 is now {actual}")
+    click.echo(f"{case_id}: content matches ({actual})")
+
+
+@case.command("list")
+@click.option("--status", type=click.Choice(["open", "investigating", "confirmed",
+                                             "false_positive", "actioned", "closed"]))
+@click.option("--assignee")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_context
+def case_list(ctx: click.Context, status: str | None, assignee: str | None,
+              as_json: bool) -> None:
+    """The cases, newest first."""
+    from app import cases
+    from app.db.graph import open_graph
+
+    with open_graph(settings_of(ctx)) as graph:
+        page = cases.list_cases(graph, status=status, assignee=assignee, per_page=5000)
+    if as_json:
+        click.echo(json.dumps({"cases": page.rows, "total": page.total}, default=str))
+        return
+    for row in page.rows:
+        click.echo(f"{row['case_id']}\t{row['status']}\t{row['priority']}\t"
+                   f"{row['assignee'] or '-'}\t{row['members']}\t{row['title']}")

@@ -18,7 +18,7 @@ from app import __version__
 from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
 from app.explore.entities import account_url, entity_url
-from app.web import admin, pages, queries, tokens
+from app.web import admin, cases, pages, queries, tokens
 from app.web.headers import SecurityHeaders
 from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
 
@@ -127,6 +127,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(admin.api)
     app.include_router(queries.routes)
+    app.include_router(cases.router)
+    app.include_router(cases.api)
     return app
 
 
