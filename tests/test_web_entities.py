@@ -155,3 +155,35 @@ def test_account_page_lists_neighbours_by_shared_entity(client: TestClient) -> N
     neighbours = client.get(f"/api/accounts/{member['account_id']}").json()["neighbours"]
     counts = [n["shared_count"] for n in neighbours]
     assert counts == sorted(counts, reverse=True)
+
+
+def test_stored_summaries_match_the_live_queries(loaded_once: Graph) -> None:
+    """The detector's stored shared infrastructure and picture say what the graph says."""
+    from app import explore
+
+    run = explore.latest_run(loaded_once)
+    assert run is not None
+    networks = explore.list_networks(loaded_once, run["run_id"], suspected_only=True,
+                                     min_score=0, min_size=1, sort="size", descending=True,
+                                     page=1, per_page=5).rows
+    assert networks
+    for network in networks:
+        stored = explore.network_infrastructure(loaded_once, run["run_id"],
+                                                network["network_id"], per_kind=10)
+        live = loaded_once.read("explore/network_infrastructure", run_id=run["run_id"],
+                                network_id=network["network_id"], limit=10)
+        assert stored, "the detector stored the shared infrastructure"
+        for kind in stored:
+            live_rows = {r["key"]: (r["members"], r["sessions"]) for r in live
+                         if r["kind"] == kind}
+            stored_rows = {r["key"]: (r["members"], r["sessions"]) for r in stored[kind]}
+            assert sorted(m for m, _ in stored_rows.values()) == \
+                sorted(m for m, _ in live_rows.values()), kind
+            for key in stored_rows.keys() & live_rows.keys():
+                assert stored_rows[key] == live_rows[key], (kind, key)
+        picture = explore.network_graph(loaded_once, run["run_id"], network["network_id"])
+        live_picture = explore.network_graph(loaded_once, run["run_id"], network["network_id"],
+                                             max_nodes=301)
+        assert picture["accounts"] == network["size"] == live_picture["accounts"]
+        if not live_picture["collapsed"]:
+            assert {n["id"] for n in picture["nodes"]} == {n["id"] for n in live_picture["nodes"]}

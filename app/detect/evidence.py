@@ -68,12 +68,13 @@ def read_evidence(graph: Graph) -> Evidence:
         facts["status"] = facts["status"] or "active"
         evidence.accounts.append(facts)
     index = evidence.index()
-    for account_id, address, sessions, network_type, known, provider in graph.stream(
-            "detect/used_ips"):
+    for account_id, address, sessions, network_type, known, provider, asn, as_org in \
+            graph.stream("detect/used_ips"):
         evidence.ip_uses.append((index[account_id], address, int(sessions or 0)))
         if address not in evidence.ip_intel:
             evidence.ip_intel[address] = {"network_type": network_type, "known": known,
-                                          "proxy_provider": provider}
+                                          "proxy_provider": provider, "asn": asn,
+                                          "as_org": as_org}
     for kind, statement in ENTITY_STATEMENTS.items():
         uses = evidence.entity_uses[kind]
         for account_id, key, sessions in graph.stream(statement):

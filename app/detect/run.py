@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import psutil
 
@@ -31,6 +32,7 @@ from app.detect.score import (
     score_all,
     score_groups,
 )
+from app.detect.summary import member_uses, picture, shared_infrastructure
 from app.errors import HydrascopeError
 
 WRITE_BATCH = 5_000
@@ -246,6 +248,7 @@ def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysi
                 params=json.dumps(params.as_dict()))
     networks, members = [], []
     changes = {"continued": 0, "new": 0, "joined": 0, "left": 0, "new_heads": 0}
+    uses = member_uses(evidence, {m for c in ordered for m in c.members})
     next_id = first
     for community, lineage in zip(ordered, lineages, strict=True):
         if lineage.previous_id is None:
@@ -259,7 +262,13 @@ def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysi
         changes["joined"] += len(lineage.joined)
         changes["left"] += len(lineage.left)
         changes["new_heads"] += len(heads)
-        networks.append(_network_row(network_id, community, lineage, heads))
+        row = _network_row(network_id, community, lineage, heads)
+        row["shared"] = json.dumps(shared_infrastructure(community.members, uses,
+                                                         evidence.ip_intel))
+        href = f"/networks/{quote(network_id, safe='')}?run={quote(run_id, safe='')}#members"
+        row["picture"] = json.dumps(picture(community.members, uses, evidence,
+                                            analysis.per_account, href))
+        networks.append(row)
         for m in community.members:
             score, flagged = analysis.per_account[m]
             members.append({"account_id": ids[m], "network_id": network_id,

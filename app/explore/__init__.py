@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from app.addresses import prefix_of
 from app.db.graph import Graph
 from app.explore.entities import ENTITY_KINDS, account_url, entity_url
-from app.explore.graphview import network_picture
+from app.explore.graphview import PICTURE_NODES, network_picture
 from app.ingest.contract import BadValue, parse_ip
 
 NETWORK_SORTS = ("score", "size", "tokens", "sessions", "growth", "new_heads")
@@ -113,18 +116,44 @@ def network_infrastructure(graph: Graph, run_id: str, network_id: str,
     """What members share, per kind of entity, ranked by how many members use each.
 
     Keys are the kinds of `INFRASTRUCTURE_KINDS` that have rows, in its order.
+    The detector stores this on each network; older runs get it live.
     """
-    rows = graph.read("explore/network_infrastructure", run_id=run_id, network_id=network_id,
-                      limit=per_kind)
+    stored = _stored_summary(graph, run_id, network_id, "shared")
+    if stored is not None:
+        rows = [row for found in stored.values() for row in found[:per_kind]]
+    else:
+        rows = graph.read("explore/network_infrastructure", run_id=run_id,
+                          network_id=network_id, limit=per_kind)
     grouped: dict[str, list[dict[str, Any]]] = {kind: [] for kind in INFRASTRUCTURE_KINDS}
     for row in rows:
         grouped[row["kind"]].append(row)
     return {kind: found for kind, found in grouped.items() if found}
 
 
+def _stored_summary(graph: Graph, run_id: str, network_id: str, name: str) -> Any:
+    rows = graph.read("explore/network_summary", run_id=run_id, network_id=network_id)
+    return _json(rows[0][name], None) if rows else None
+
+
+# Activity of a network in a complete run never changes: keep the latest few.
+_ACTIVITY_CACHE: OrderedDict[tuple[str, str, str], list[dict[str, Any]]] = OrderedDict()
+_ACTIVITY_CACHE_SIZE = 128
+_cache_lock = threading.Lock()
+
+
 def network_activity(graph: Graph, run_id: str, network_id: str) -> dict[str, Any]:
     """Sessions per hour as a day-by-hour heatmap, plus the sign-up waves."""
-    hours = graph.read("explore/network_activity", run_id=run_id, network_id=network_id)
+    key = (graph.database, run_id, network_id)
+    with _cache_lock:
+        hours = _ACTIVITY_CACHE.get(key)
+    if hours is None:
+        hours = [{**row, "hour": datetime.fromtimestamp(row["hour"] * 3600, UTC).isoformat()}
+                 for row in graph.read("explore/network_activity", run_id=run_id,
+                                       network_id=network_id)]
+        with _cache_lock:
+            _ACTIVITY_CACHE[key] = hours
+            while len(_ACTIVITY_CACHE) > _ACTIVITY_CACHE_SIZE:
+                _ACTIVITY_CACHE.popitem(last=False)
     waves = graph.read("explore/network_signups", run_id=run_id, network_id=network_id,
                        limit=10)
     return {"heatmap": activity_heatmap(hours), "waves": waves}
@@ -152,8 +181,11 @@ def activity_heatmap(hours: list[dict[str, Any]], max_days: int = 45) -> dict[st
 
 
 def network_graph(graph: Graph, run_id: str, network_id: str, *,
-                  max_nodes: int = 300) -> dict[str, Any]:
+                  max_nodes: int = PICTURE_NODES) -> dict[str, Any]:
     """The network's picture for the graph view, collapsed beyond `max_nodes`."""
+    stored = _stored_summary(graph, run_id, network_id, "picture")
+    if stored is not None and max_nodes == PICTURE_NODES:
+        return dict(stored)
     rows = graph.read("explore/network_graph", run_id=run_id, network_id=network_id,
                       max_entities=5000)
     if not rows:

@@ -13,9 +13,12 @@ from typing import Any
 
 from app.explore.entities import account_url, entity_url
 
+# Beyond this many nodes the picture collapses into groups.
+PICTURE_NODES = 300
+
 
 def network_picture(accounts: list[dict[str, Any]], entities: list[dict[str, Any]], *,
-                    max_nodes: int = 300, group_href: str = "") -> dict[str, Any]:
+                    max_nodes: int = PICTURE_NODES, group_href: str = "") -> dict[str, Any]:
     """Nodes and edges (cytoscape's element data) for a network's members and shared entities.
 
     `accounts`: `{id, status, score}`; `entities`: `{kind, key, network_type, accounts: [ids]}`.

@@ -6,4 +6,6 @@ RETURN
   u.sessions AS sessions,
   coalesce(ip.network_type, 'unknown') AS network_type,
   coalesce(ip.in_intel_feed, false) AS known,
-  ip.proxy_provider AS proxy_provider;
+  ip.proxy_provider AS proxy_provider,
+  ip.asn AS asn,
+  ip.as_org AS as_org;

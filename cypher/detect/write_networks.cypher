@@ -18,7 +18,10 @@ SET
   n.joined = row.joined,
   n.left = row.left,
   n.new_heads = row.new_heads,
-  n.status = row.status
+  n.status = row.status,
+  // What members share and the graph view's picture, computed by the detector.
+  n.shared = row.shared,
+  n.picture = row.picture
 CREATE (n)-[:IN_RUN]->(r)
 WITH n, row
 OPTIONAL MATCH (before:Network {network_id: row.network_id, run_id: $previous_run_id})

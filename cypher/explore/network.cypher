@@ -1,4 +1,6 @@
-// One network in one run, with the snapshot it continues.
+// One network in one run, with the snapshot it continues (without the
+// stored summaries, which have their own statement).
 MATCH (n:Network {network_id: $network_id, run_id: $run_id})
 OPTIONAL MATCH (n)-[:CONTINUES]->(before:Network)
-RETURN n {.*} AS network, before.size AS previous_size, before.run_id AS previous_run;
+RETURN n {.*, shared: null, picture: null} AS network, before.size AS previous_size,
+       before.run_id AS previous_run;
