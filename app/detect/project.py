@@ -173,8 +173,10 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
         parts_src.append(matrix[:, upper_i].ravel())
         parts_dst.append(matrix[:, upper_j].ravel())
         parts_wts.append(np.repeat(np.asarray(entity_weights), len(upper_i)))
-    if params.coactivity.enabled and evidence.starts:
-        co = coactive_pairs(evidence.starts, evidence.size, params.coactivity)
+    # Evidence pickled before start times were read has no `starts`: no co-activity.
+    starts = getattr(evidence, "starts", None)
+    if params.coactivity.enabled and starts:
+        co = coactive_pairs(starts, evidence.size, params.coactivity)
         parts_src.append(co.sources)
         parts_dst.append(co.targets)
         parts_wts.append(co.weights * BASE_WEIGHT["coactivity"])
