@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
 import pytest
 
+from app.detect.coactivity import CoactivityParams, coactive_pairs, poisson_tail, quiet_cap
 from app.detect.communities import communities
 from app.detect.evaluate import adjusted_rand_index
 from app.detect.evidence import Evidence
@@ -107,6 +109,97 @@ def test_projection_weights_follow_rarity() -> None:
     projection = project(ev, ProjectionParams(min_edge_weight=0.0))
     assert edge_weight(projection, 0, 1) == pytest.approx(1.0 / 2 + 0.25 / 11)
     assert edge_weight(projection, 3, 4) == pytest.approx(1.0 / 8 + 0.25 / 11)
+
+
+# -- co-activity ------------------------------------------------------------------
+
+DAY_S = 86_400
+
+
+def background(rng: random.Random, count: int, first: int = 0, sessions: int = 10,
+               days: int = 30) -> dict[int, list[int]]:
+    """Accounts starting sessions at random times over `days` days."""
+    return {a: [rng.randrange(days * DAY_S) for _ in range(sessions)]
+            for a in range(first, first + count)}
+
+
+def test_lockstep_accounts_are_linked_and_strangers_are_not() -> None:
+    rng = random.Random(3)
+    starts = background(rng, 400)
+    ring = list(range(400, 406))
+    # One scheduler starts every ring account within a minute, 12 times.
+    batches = [rng.randrange(30 * DAY_S) for _ in range(12)]
+    for a in ring:
+        starts[a] = [t + rng.randrange(60) for t in batches]
+    co = coactive_pairs(starts, 406)
+    pairs = set(zip(co.sources.tolist(), co.targets.tolist(), strict=True))
+    ring_pairs = {(a, b) for a in ring for b in ring if a < b}
+    assert ring_pairs <= pairs
+    assert len(pairs - ring_pairs) <= 1  # chance is bounded at about alpha pairs
+    assert co.shared.min() >= 10  # both grids see most of the 12 meetings
+    # The evidence windows name the ring's meetings.
+    assert sum(1 for members in co.windows.values() if set(ring) <= set(members)) >= 10
+
+
+def test_weight_grows_with_repetition_and_one_shared_window_means_nothing() -> None:
+    rng = random.Random(5)
+    starts = background(rng, 300, first=10)
+    times = [rng.randrange(30 * DAY_S) // 600 * 600 + 60 for _ in range(8)]
+    starts[0], starts[1] = times[:4], times[:4]  # four meetings
+    starts[2], starts[3] = times[:8], times[:8]  # eight
+    starts[4], starts[5] = times[:1], times[:1]  # one: nothing
+    co = coactive_pairs(starts, 310, CoactivityParams(alpha=0.05))
+    weight = {(a, b): w for a, b, w in zip(co.sources.tolist(), co.targets.tolist(),
+                                           co.weights.tolist(), strict=True)}
+    assert (4, 5) not in weight
+    assert weight[(2, 3)] > weight[(0, 1)] > 0
+
+
+def test_busy_windows_are_dropped_so_the_work_stays_linear() -> None:
+    rng = random.Random(7)
+    # 2,000 accounts all active in the same two busy windows (a rush hour)
+    # plus quiet traffic: the busy windows must neither link them nor be expanded.
+    starts = background(rng, 2000, sessions=5)
+    for a in starts:
+        starts[a] += [10 * DAY_S + 5, 11 * DAY_S + 5]
+    co = coactive_pairs(starts, 2000)
+    assert co.stats["coactivity_cap_0"] < 2000
+    links = 2000 * 7
+    assert co.stats["coactivity_candidates"] <= 2 * CoactivityParams().pair_budget * links
+    assert co.stats["coactivity_pairs"] <= 1
+
+
+def test_quiet_cap_keeps_expansion_within_budget() -> None:
+    populations = np.array([2] * 1000 + [5] * 100 + [300] * 3)
+    cap = quiet_cap(populations, pair_budget=1.0, hub_size=200)
+    assert cap == 5  # 1000 + 1000 pairs fit in 1.0 * 3,400 links; 300-account windows do not
+    assert quiet_cap(populations, pair_budget=0.5, hub_size=200) == 2
+    assert quiet_cap(populations, pair_budget=0.1, hub_size=200) == 1  # nothing is quiet
+    assert quiet_cap(np.array([2, 2, 3]), pair_budget=4.0, hub_size=2) == 2
+
+
+def test_poisson_tail_matches_the_closed_form() -> None:
+    mean = np.array([0.1, 0.5, 2.0])
+    count = np.array([2, 3, 1])
+    expected = [1 - math.exp(-m) * sum(m ** k / math.factorial(k) for k in range(c))
+                for m, c in zip(mean.tolist(), count.tolist(), strict=True)]
+    assert poisson_tail(mean, count) == pytest.approx(expected, rel=1e-9)
+
+
+def test_projection_links_a_lockstep_ring_only_with_coactivity_enabled() -> None:
+    rng = random.Random(11)
+    ev = Evidence()
+    for i in range(206):
+        ev.add_account(f"a{i}")
+    ev.starts = background(rng, 200)
+    batches = [rng.randrange(30 * DAY_S) for _ in range(10)]
+    for a in range(200, 206):
+        ev.starts[a] = [t + rng.randrange(30) for t in batches]
+    on = project(ev)
+    off = project(ev, ProjectionParams(coactivity=CoactivityParams(enabled=False)))
+    assert edge_weight(on, 200, 205) > 0.5
+    assert edge_weight(off, 200, 205) == 0.0
+    assert "coactivity" in on.entities
 
 
 # -- communities ----------------------------------------------------------------

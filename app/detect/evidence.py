@@ -29,6 +29,8 @@ class Evidence:
     templates: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     # account index -> 24 session counts by UTC hour
     hours: dict[int, list[int]] = field(default_factory=dict)
+    # account index -> session start times, seconds since the epoch (co-activity)
+    starts: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -79,7 +81,7 @@ def read_evidence(graph: Graph) -> Evidence:
         uses = evidence.entity_uses[kind]
         for account_id, key, sessions in graph.stream(statement):
             uses.append((index[account_id], key, int(sessions or 0)))
-    for account_id, fingerprints, hours in graph.stream("detect/account_sessions"):
+    for account_id, fingerprints, hours, starts in graph.stream("detect/account_sessions"):
         account = index[account_id]
         if fingerprints:
             evidence.templates[account] = [int(fp, 16) for fp in fingerprints]
@@ -87,4 +89,5 @@ def read_evidence(graph: Graph) -> Evidence:
         for hour in hours:
             by_hour[hour] += 1
         evidence.hours[account] = by_hour
+        evidence.starts[account] = [int(t) for t in starts]
     return evidence

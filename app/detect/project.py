@@ -3,9 +3,12 @@
 Every shared entity (an address, a /24 or /48 prefix, a device, a payment
 token, an API key, a user agent, a prompt-template family, an org, an e-mail
 domain, a sign-up burst: the same hour from one prefix) links the accounts
-that share it. A pair's weight is the sum, over what they share, of the
-entity kind's base weight divided by the number of other accounts that
-share it (resource allocation): a proxy address shared
+that share it. Co-activity, sessions started in the same quiet 10-minute
+windows again and again, links pairs too (see app.detect.coactivity: it is
+tested pair by pair against chance, so it is not a plain shared entity).
+A pair's weight is the sum, over what they share, of the entity kind's base
+weight divided by the number of other accounts that share it (resource
+allocation): a proxy address shared
 by a dozen accounts says a lot, a carrier NAT shared by thousands says
 little. Intel about an address shifts its base weight (known shared egress
 such as mobile, campus and corporate networks says less) without deciding
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.addresses import prefix_of
+from app.detect.coactivity import CoactivityParams, coactive_pairs
 from app.detect.evidence import Evidence
 from app.detect.templates import template_families
 
@@ -41,6 +45,9 @@ BASE_WEIGHT = {
     "org": 1.0,
     "email_domain": 0.25,
     "signup_burst": 1.0,
+    # per quiet window shared (times 1 / (population - 1)), only for pairs
+    # that meet more often than chance
+    "coactivity": 1.0,
 }
 SIGNUP_BURST_SECONDS = 3600
 # How much sharing an address of each kind says, relative to a plain one.
@@ -61,6 +68,7 @@ class ProjectionParams:
     min_edge_weight: float = 0.05  # about one address shared with twenty others
     min_template_sessions: int = 3
     seed: int = 42
+    coactivity: CoactivityParams = field(default_factory=CoactivityParams)
 
 
 @dataclass
@@ -165,6 +173,16 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
         parts_src.append(matrix[:, upper_i].ravel())
         parts_dst.append(matrix[:, upper_j].ravel())
         parts_wts.append(np.repeat(np.asarray(entity_weights), len(upper_i)))
+    # Evidence pickled before start times were read has no `starts`: no co-activity.
+    starts = getattr(evidence, "starts", None)
+    if params.coactivity.enabled and starts:
+        co = coactive_pairs(starts, evidence.size, params.coactivity)
+        parts_src.append(co.sources)
+        parts_dst.append(co.targets)
+        parts_wts.append(co.weights * BASE_WEIGHT["coactivity"])
+        if co.windows:
+            shared["coactivity"] = co.windows
+        stats.update(co.stats)
     sources, targets, summed = _aggregate(parts_src, parts_dst, parts_wts, evidence.size)
     keep = summed >= params.min_edge_weight
     stats["pairs"] = int(summed.size)
