@@ -17,7 +17,6 @@ import argparse
 import itertools
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -29,8 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ENTRY_POINT  # noqa: E402
-from bench.web import PASSWORD, USER, data_env, percentile, served, signed_in  # noqa: E402
+from bench.web import bench_app, percentile, signed_in  # noqa: E402
 
 
 def request_mix(client: httpx.Client) -> list[str]:
@@ -99,29 +97,26 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--soak", type=float, help="run for this many seconds instead")
     args = parser.parse_args()
-    with data_env(args.home, args.preset) as env:
-        subprocess.run([str(ENTRY_POINT), "user", "add", USER, "--role", "viewer"], env=env,
-                       input=PASSWORD + "\n", text=True, capture_output=True, check=False)
-        with served(env) as (base, process):
-            with closing(signed_in(base)) as client:
-                urls = request_mix(client)
-            clients = [signed_in(base) for _ in range(args.clients)]
-            for url in urls:                      # warm the query plans once
-                clients[0].get(url)
-            memory = [(0.0, process.memory_info().rss / 2**20)]
-            started = time.monotonic()
-            last = [started]
+    with bench_app(args.home, args.preset) as (base, process):
+        with closing(signed_in(base)) as client:
+            urls = request_mix(client)
+        clients = [signed_in(base) for _ in range(args.clients)]
+        for url in urls:                      # warm the query plans once
+            clients[0].get(url)
+        memory = [(0.0, process.memory_info().rss / 2**20)]
+        started = time.monotonic()
+        last = [started]
 
-            def sample() -> None:
-                if time.monotonic() - last[0] >= 30:
-                    last[0] = time.monotonic()
-                    memory.append((last[0] - started, process.memory_info().rss / 2**20))
+        def sample() -> None:
+            if time.monotonic() - last[0] >= 30:
+                last[0] = time.monotonic()
+                memory.append((last[0] - started, process.memory_info().rss / 2**20))
 
-            timings, errors, wall = drive(clients, urls, None if args.soak else args.requests,
-                                          args.soak, sample)
-            memory.append((time.monotonic() - started, process.memory_info().rss / 2**20))
-            for c in clients:
-                c.close()
+        timings, errors, wall = drive(clients, urls, None if args.soak else args.requests,
+                                      args.soak, sample)
+        memory.append((time.monotonic() - started, process.memory_info().rss / 2**20))
+        for c in clients:
+            c.close()
     print(f"{args.clients} clients, {len(timings)} requests over {len(urls)} URLs in {wall:.1f} s")
     print(f"throughput {len(timings) / wall:.1f} requests/s; errors {errors}")
     print(f"latency ms: p50 {statistics.median(timings) * 1000:.1f}  "

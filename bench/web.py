@@ -56,6 +56,16 @@ def data_env(home: str | None, preset: str) -> Iterator[dict[str, str]]:
 
 
 @contextmanager
+def bench_app(home: str | None, preset: str) -> Iterator[tuple[str, psutil.Process]]:
+    """The app served over a graph with data, and a viewer login for the clients."""
+    with data_env(home, preset) as env:
+        subprocess.run([str(ENTRY_POINT), "user", "add", USER, "--role", "viewer"], env=env,
+                       input=PASSWORD + "\n", text=True, capture_output=True, check=False)
+        with served(env) as app:
+            yield app
+
+
+@contextmanager
 def served(env: dict[str, str]) -> Iterator[tuple[str, psutil.Process]]:
     port = free_port()
     child = subprocess.Popen([str(ENTRY_POINT), "serve", "--port", str(port)], env=env,
@@ -170,16 +180,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=200, help="per kind of request")
     args = parser.parse_args()
-    with data_env(args.home, args.preset) as env:
-        subprocess.run([str(ENTRY_POINT), "user", "add", USER, "--role", "viewer"], env=env,
-                       input=PASSWORD + "\n", text=True, capture_output=True, check=False)
-        with served(env) as (base, process):
-            with closing(signed_in(base)) as client:
-                urls = targets(client)
-            began = time.monotonic()
-            results = measure(base, urls, args.clients, args.requests)
-            wall = time.monotonic() - began
-            rss = process.memory_info().rss / 2**20
+    with bench_app(args.home, args.preset) as (base, process):
+        with closing(signed_in(base)) as client:
+            urls = targets(client)
+        began = time.monotonic()
+        results = measure(base, urls, args.clients, args.requests)
+        wall = time.monotonic() - began
+        rss = process.memory_info().rss / 2**20
     print(f"{args.clients} concurrent clients, {args.requests} requests per kind")
     print(f"{'kind':32} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
     total = 0

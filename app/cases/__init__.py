@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +26,7 @@ from app.cases.analysis import (
 )
 from app.db.graph import Graph
 from app.errors import HydrascopeError
+from app.paging import Page, parse_json
 
 STATUSES = ("open", "investigating", "confirmed", "false_positive", "actioned", "closed")
 STATUS_LABELS = {"open": "Open", "investigating": "Investigating", "confirmed": "Confirmed",
@@ -59,29 +58,11 @@ class CaseExists(CaseError):
         self.case_id = case_id
 
 
-@dataclass
-class CasePage:
-    rows: list[dict[str, Any]]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _json(value: str | None, default: Any) -> Any:
-    if not value:
-        return default
-    try:
-        return json.loads(value)
-    except ValueError:
-        return default
+_json = parse_json
 
 
 def _dump(value: Any) -> str:
@@ -279,7 +260,7 @@ def timeline(graph: Graph, case_id: str) -> list[dict[str, Any]]:
 
 def list_cases(graph: Graph, *, status: str | None = None, assignee: str | None = None,
                sort: str = "number", descending: bool = True, page: int = 1,
-               per_page: int = 25) -> CasePage:
+               per_page: int = 25) -> Page:
     """Cases that pass the filters, sorted and cut into pages."""
     if sort not in CASE_SORTS:
         raise CaseError(f"cannot sort cases by {sort}")
@@ -292,7 +273,7 @@ def list_cases(graph: Graph, *, status: str | None = None, assignee: str | None 
         rows.sort(key=lambda r: (r[sort] is not None, r[sort] if r[sort] is not None else 0,
                                  r["number"]), reverse=descending)
     start = (page - 1) * per_page
-    return CasePage(rows[start:start + per_page], page, per_page, len(rows))
+    return Page(rows[start:start + per_page], page, per_page, len(rows))
 
 
 # -- changing -----------------------------------------------------------------------

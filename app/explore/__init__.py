@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -16,30 +14,13 @@ from app.db.graph import Graph
 from app.explore.entities import ENTITY_KINDS, account_url, entity_url
 from app.explore.graphview import PICTURE_NODES, network_picture
 from app.ingest.contract import BadValue, parse_ip
+from app.paging import Page, parse_json
 
 NETWORK_SORTS = ("score", "size", "tokens", "sessions", "growth", "new_heads")
 MEMBER_SORTS = ("score", "sessions", "tokens", "created", "reasoning")
 
 
-@dataclass
-class Page:
-    rows: list[dict[str, Any]]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-
-def _json(value: str | None, default: Any) -> Any:
-    if not value:
-        return default
-    try:
-        return json.loads(value)
-    except ValueError:
-        return default
+_json = parse_json
 
 
 def latest_run(graph: Graph) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from app.auth.users import (
     list_users,
     update_user,
 )
-from app.explore import Page
+from app.paging import Page
 from app.web.pages import render
 from app.web.security import check_csrf, client_address, graph_of, require
 

@@ -19,6 +19,7 @@ from app.cases.analysis import ENTITY_KINDS, KIND_LABELS
 from app.cases.exports import FORMATS, export_case
 from app.cases.markdown import render_note
 from app.cases.svg import activity_svg, hours_svg, network_svg
+from app.paging import Page
 from app.web.pages import render
 from app.web.security import check_csrf, graph_of, require
 
@@ -106,7 +107,7 @@ def case_page(request: Request, user: Analyst, case_id: str,
     with _errors():
         case = cases.get_case(graph, case_id)
     members = cases.case_members(graph, case_id)
-    content_members = cases.CasePage(members[(page - 1) * per_page:page * per_page], page,
+    content_members = Page(members[(page - 1) * per_page:page * per_page], page,
                                      per_page, len(members))
     entities = cases.case_entities(graph, case_id)
     summary = cases.summarise(members, entities, case["analysis"], case["snapshot"])
