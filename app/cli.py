@@ -393,25 +393,35 @@ def user_token(ctx: click.Context, name: str, label: str) -> None:
 # -- serve / demo -----------------------------------------------------------
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1,
+           access_log: bool = True) -> None:
     import uvicorn
 
     from app.web.app import create_app
 
-    app = create_app(settings)
     say(f"Hydrascope on http://{host}:{port}/ (Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers > 1:
+        # Each worker process builds its app (and driver) from the same environment.
+        uvicorn.run("app.web.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="info", access_log=access_log)
+        return
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                access_log=access_log)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="app processes (one driver each); more use more cores")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="a line per request on standard error")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int, access_log: bool) -> None:
     """Serve the investigator web app."""
     settings = settings_of(ctx)
     prepare_graph(settings)
-    _serve(settings, host, port)
+    _serve(settings, host, port, workers, access_log)
 
 
 @main.command()

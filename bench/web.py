@@ -56,19 +56,21 @@ def data_env(home: str | None, preset: str) -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def bench_app(home: str | None, preset: str) -> Iterator[tuple[str, psutil.Process]]:
+def bench_app(home: str | None, preset: str,
+              workers: int = 1) -> Iterator[tuple[str, psutil.Process]]:
     """The app served over a graph with data, and a viewer login for the clients."""
     with data_env(home, preset) as env:
         subprocess.run([str(ENTRY_POINT), "user", "add", USER, "--role", "viewer"], env=env,
                        input=PASSWORD + "\n", text=True, capture_output=True, check=False)
-        with served(env) as app:
+        with served(env, workers) as app:
             yield app
 
 
 @contextmanager
-def served(env: dict[str, str]) -> Iterator[tuple[str, psutil.Process]]:
+def served(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, psutil.Process]]:
     port = free_port()
-    child = subprocess.Popen([str(ENTRY_POINT), "serve", "--port", str(port)], env=env,
+    child = subprocess.Popen([str(ENTRY_POINT), "serve", "--port", str(port), "--workers",
+                              str(workers)], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -100,16 +102,20 @@ def signed_in(base: str) -> httpx.Client:
     return client
 
 
-def targets(client: httpx.Client) -> dict[str, tuple[str, bool]]:
+def targets(client: httpx.Client, network_id: str | None) -> dict[str, tuple[str, bool]]:
     """Kind -> (URL, as an htmx fragment)."""
-    networks = client.get("/api/networks?sort=size&order=desc&per_page=1").json()
-    if not networks["networks"]:
-        raise SystemExit("no suspected network: load data and run 'hydrascope detect' first")
-    top = networks["networks"][0]
+    if network_id:
+        top = client.get("/api/networks/" + quote(network_id, safe="")).json()
+    else:
+        networks = client.get("/api/networks?sort=size&order=desc&per_page=1").json()
+        if not networks["networks"]:
+            raise SystemExit("no suspected network: load data and run 'hydrascope detect' "
+                             "first")
+        top = networks["networks"][0]
     network = "/networks/" + quote(top["network_id"], safe="")
     shared = client.get(f"/api{network}/infrastructure").json()["shared"]
     address = shared.get("address", [{"key": "0.0.0.0"}])[0]["key"]
-    print(f"largest network {top['network_id']}: {top['size']:,} accounts, "
+    print(f"network {top['network_id']}: {top['size']:,} accounts, "
           f"{top['sessions']:,} sessions")
     return {
         "dashboard page": ("/", False),
@@ -179,15 +185,18 @@ def main() -> None:
     parser.add_argument("--preset", default="small", help="generated set when no --home")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=200, help="per kind of request")
+    parser.add_argument("--network", help="the network whose pages to time (default: largest)")
+    parser.add_argument("--workers", type=int, default=1, help="app processes")
     args = parser.parse_args()
-    with bench_app(args.home, args.preset) as (base, process):
+    with bench_app(args.home, args.preset, args.workers) as (base, process):
         with closing(signed_in(base)) as client:
-            urls = targets(client)
+            urls = targets(client, args.network)
         began = time.monotonic()
         results = measure(base, urls, args.clients, args.requests)
         wall = time.monotonic() - began
         rss = process.memory_info().rss / 2**20
-    print(f"{args.clients} concurrent clients, {args.requests} requests per kind")
+    print(f"{args.clients} concurrent clients, {args.requests} requests per kind, "
+          f"{args.workers} app process(es)")
     print(f"{'kind':32} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
     total = 0
     for kind, (timings, errors) in results.items():

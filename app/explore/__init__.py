@@ -50,8 +50,12 @@ def list_networks(graph: Graph, run_id: str, *, suspected_only: bool, min_score:
     return Page(rows[start:start + per_page], page, per_page, len(rows))
 
 
-def get_network(graph: Graph, run_id: str, network_id: str) -> dict[str, Any] | None:
-    rows = graph.read("explore/network", run_id=run_id, network_id=network_id)
+def get_network(graph: Graph, run_id: str | None, network_id: str) -> dict[str, Any] | None:
+    """A network of a run (of the latest complete run when `run_id` is None)."""
+    if run_id is None:
+        rows = graph.read("explore/network_in_latest_run", network_id=network_id)
+    else:
+        rows = graph.read("explore/network", run_id=run_id, network_id=network_id)
     if not rows:
         return None
     network = dict(rows[0]["network"])
@@ -117,7 +121,7 @@ def _stored_summary(graph: Graph, run_id: str, network_id: str, name: str) -> An
 
 
 # Activity of a network in a complete run never changes: keep the latest few.
-_ACTIVITY_CACHE: OrderedDict[tuple[str, str, str], list[dict[str, Any]]] = OrderedDict()
+_ACTIVITY_CACHE: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
 _ACTIVITY_CACHE_SIZE = 128
 _cache_lock = threading.Lock()
 
@@ -126,18 +130,20 @@ def network_activity(graph: Graph, run_id: str, network_id: str) -> dict[str, An
     """Sessions per hour as a day-by-hour heatmap, plus the sign-up waves."""
     key = (graph.database, run_id, network_id)
     with _cache_lock:
-        hours = _ACTIVITY_CACHE.get(key)
-    if hours is None:
-        hours = [{**row, "hour": datetime.fromtimestamp(row["hour"] * 3600, UTC).isoformat()}
-                 for row in graph.read("explore/network_activity", run_id=run_id,
-                                       network_id=network_id)]
-        with _cache_lock:
-            _ACTIVITY_CACHE[key] = hours
-            while len(_ACTIVITY_CACHE) > _ACTIVITY_CACHE_SIZE:
-                _ACTIVITY_CACHE.popitem(last=False)
+        cached = _ACTIVITY_CACHE.get(key)
+    if cached is not None:
+        return cached
+    hours = [{**row, "hour": datetime.fromtimestamp(row["hour"] * 3600, UTC).isoformat()}
+             for row in graph.read("explore/network_activity", run_id=run_id,
+                                   network_id=network_id)]
     waves = graph.read("explore/network_signups", run_id=run_id, network_id=network_id,
                        limit=10)
-    return {"heatmap": activity_heatmap(hours), "waves": waves}
+    activity = {"heatmap": activity_heatmap(hours), "waves": waves}
+    with _cache_lock:
+        _ACTIVITY_CACHE[key] = activity
+        while len(_ACTIVITY_CACHE) > _ACTIVITY_CACHE_SIZE:
+            _ACTIVITY_CACHE.popitem(last=False)
+    return activity
 
 
 def activity_heatmap(hours: list[dict[str, Any]], max_days: int = 45) -> dict[str, Any]:

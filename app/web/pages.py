@@ -113,11 +113,10 @@ RunId = Annotated[str | None, Query(max_length=64, description="a detection run 
 
 def _network_or_404(request: Request, network_id: str, run: str | None) -> dict[str, Any]:
     """The network in the chosen run (the latest by default), or a 404 that says why."""
-    run_id = run or _latest_run_id(request)
-    network = explore.get_network(graph_of(request), run_id, network_id)
+    network = explore.get_network(graph_of(request), run, network_id)
     if network is None:
-        raise HTTPException(404, f"no network {network_id} in run {run_id}")
-    network["run_id"] = run_id
+        raise HTTPException(404, f"no network {network_id} in run {run}" if run else
+                            f"no network {network_id} in the latest detection run")
     return network
 
 
@@ -231,13 +230,6 @@ def api_search(request: Request, user: Viewer, q: SearchText) -> dict[str, Any]:
     """Entities whose key starts with `q`: accounts, addresses, prefixes, ASNs,
     fingerprints, API keys, e-mail domains, org ids."""
     return {"q": q, "results": explore.search(graph_of(request), q)}
-
-
-def _latest_run_id(request: Request) -> str:
-    run = explore.latest_run(graph_of(request))
-    if run is None:
-        raise HTTPException(404, "no detection run yet: run 'hydrascope detect'")
-    return str(run["run_id"])
 
 
 # -- JSON API -------------------------------------------------------------------------
