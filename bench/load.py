@@ -28,7 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.web import bench_app, percentile, signed_in  # noqa: E402
+from bench.web import bench_app, percentile, signed_in, timed_get  # noqa: E402
 
 
 def request_mix(client: httpx.Client) -> list[str]:
@@ -66,13 +66,7 @@ def drive(clients: list[httpx.Client], urls: list[str], requests: int | None,
             if (requests is not None and done >= requests) or \
                     (deadline is not None and time.monotonic() > deadline):
                 return
-            url = rng.choice(urls)
-            began = time.perf_counter()
-            try:
-                ok = client.get(url).status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            took = time.perf_counter() - began
+            took, ok = timed_get(client, rng.choice(urls))
             with lock:
                 timings.append(took)
                 errors[0] += 0 if ok else 1

@@ -130,6 +130,17 @@ def targets(client: httpx.Client, network_id: str | None) -> dict[str, tuple[str
     }
 
 
+def timed_get(client: httpx.Client, url: str,
+              headers: dict[str, str] | None = None) -> tuple[float, bool]:
+    """Seconds one GET took, and whether it answered 200."""
+    began = time.perf_counter()
+    try:
+        ok = client.get(url, headers=headers or {}).status_code == 200
+    except httpx.HTTPError:
+        ok = False
+    return time.perf_counter() - began, ok
+
+
 def hammer(clients: list[httpx.Client], url: str, headers: dict[str, str],
            requests: int) -> tuple[list[float], int]:
     """Have the clients share `requests` GETs of one URL; each one's seconds, and errors."""
@@ -143,12 +154,7 @@ def hammer(clients: list[httpx.Client], url: str, headers: dict[str, str],
             with lock:
                 if next(counter, None) is None:
                     return
-            began = time.perf_counter()
-            try:
-                ok = client.get(url, headers=headers).status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            took = time.perf_counter() - began
+            took, ok = timed_get(client, url, headers)
             with lock:
                 timings.append(took)
                 errors[0] += 0 if ok else 1
