@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=DEVELOPMENT_SECRET,
                             validation_alias=_env("HYDRASCOPE_SECRET_KEY"))
 
+    # Privacy: an e-mail domain used by fewer accounts than this is an
+    # individual's and is masked like payment tokens (see app/privacy.py).
+    privacy_min_accounts: int = Field(default=5, ge=1, le=1_000_000,
+                                      validation_alias=_env("HYDRASCOPE_PRIVACY_MIN_ACCOUNTS"))
+
     # Saved and ad-hoc queries: the defaults an admin starts from, and the
     # ceilings an admin cannot raise them above.
     query_timeout_seconds: float = Field(default=10.0, gt=0, le=3600,

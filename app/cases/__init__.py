@@ -26,6 +26,7 @@ from app.cases.analysis import (
 )
 from app.db.graph import Graph
 from app.errors import HydrascopeError
+from app.explore import privacy_of, resolve_key
 from app.paging import Page, parse_json
 
 STATUSES = ("open", "investigating", "confirmed", "false_positive", "actioned", "closed")
@@ -365,26 +366,50 @@ def add_entity(graph: Graph, case_id: str, kind: str, key: str, actor: str, *,
     get_case(graph, case_id)
     if kind not in ENTITY_KINDS:
         raise CaseError(f"entity kind must be one of {', '.join(ENTITY_KINDS)}")
-    key = key.strip()
+    key = _resolved(graph, kind, key.strip())
     row = {"kind": kind, "key": key, "accounts": 0, "sessions": 0, "origin": "manual",
            "added_at": now(), "added_by": actor}
     added = int(graph.write("cases/add_entities", case_id=case_id, entities=[row])[0]["added"])
     if not added:
         raise CaseError(f"no {kind} {key!r} in the graph")
     record(graph, actor, "case.entity.add", target=case_id, source=source,
-           details={"kind": kind, "key": key})
+           details={"kind": kind, "key": str(privacy_of(graph).mask(kind, key))})
     return True
 
 
 def remove_entity(graph: Graph, case_id: str, kind: str, key: str, actor: str, *,
                   source: str = "") -> int:
     get_case(graph, case_id)
+    key = _resolved(graph, kind, key)
     removed = int(graph.write("cases/remove_entities", case_id=case_id, origin=None,
                               entities=[{"kind": kind, "key": key}])[0]["removed"])
     if removed:
         record(graph, actor, "case.entity.remove", target=case_id, source=source,
-               details={"kind": kind, "key": key})
+               details={"kind": kind, "key": str(privacy_of(graph).mask(kind, key))})
     return removed
+
+
+def _resolved(graph: Graph, kind: str, key: str) -> str:
+    """The value a form names: itself, or the value behind a masked value's `~token`."""
+    resolved = resolve_key(graph, kind, key)
+    if resolved is None:
+        raise CaseError(f"{key[:40]!r} does not name a masked {kind}")
+    return resolved
+
+
+def shown_entities(graph: Graph, entities: list[dict[str, Any]],
+                   links: dict[str, list[str]]) -> tuple[list[dict[str, Any]],
+                                                         dict[str, list[str]]]:
+    """Copies of a case's entities and of its `kind|key` links with payment tokens
+    masked, for pages and the dossier (exports for acting on them keep values)."""
+    privacy = privacy_of(graph)
+    rows = [dict(e) for e in entities]
+    privacy.mask_rows(rows, count_field="accounts")
+    shown_links = {}
+    for node, accounts in links.items():
+        kind, _, key = node.partition("|")
+        shown_links[f"{kind}|{privacy.mask(kind, key)}"] = accounts
+    return rows, shown_links
 
 
 def pin_evidence(graph: Graph, case_id: str, kind: str, title: str, cypher: str,

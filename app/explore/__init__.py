@@ -10,17 +10,61 @@ from typing import Any
 from urllib.parse import quote
 
 from app.addresses import prefix_of
+from app.audit import record
 from app.db.graph import Graph
-from app.explore.entities import ENTITY_KINDS, account_url, entity_url
+from app.explore.entities import ENTITY_KINDS, RELATION_KINDS, account_url, entity_url
 from app.explore.graphview import PICTURE_NODES, network_picture
 from app.ingest.contract import BadValue, parse_ip
 from app.paging import Page, parse_json
+from app.privacy import MASKED_KINDS, BadToken, Privacy, privacy_for
 
 NETWORK_SORTS = ("score", "size", "tokens", "sessions", "growth", "new_heads")
 MEMBER_SORTS = ("score", "sessions", "tokens", "created", "reasoning")
 
 
 _json = parse_json
+
+
+def privacy_of(graph: Graph) -> Privacy:
+    """How this installation masks identifiers of individuals (see app/privacy.py)."""
+    return privacy_for(graph.settings.secret_key, graph.settings.privacy_min_accounts)
+
+
+def resolve_key(graph: Graph, kind: str, key: str) -> str | None:
+    """The value a key names: itself, or the value behind a masked link's `~token`
+    (None when that token is not one of ours)."""
+    if key.startswith("~") and kind in MASKED_KINDS:
+        try:
+            return privacy_of(graph).unmask(kind, key[1:])
+        except BadToken:
+            return None
+    return key
+
+
+def reveal(graph: Graph, kind: str, token: str, *, actor: str,
+           source: str = "") -> tuple[str, str]:
+    """The alias and value behind a masked value's token, recorded in the audit trail.
+
+    Raises `BadToken` when the token is not one of ours for this kind.
+    """
+    if kind not in MASKED_KINDS:
+        raise BadToken(f"{kind} values are not masked")
+    privacy = privacy_of(graph)
+    value = privacy.unmask(kind, token)
+    alias = privacy.alias(kind, value)
+    record(graph, actor, "privacy.reveal", target=f"{kind} {alias}", source=source)
+    return alias, value
+
+
+def mask_account(privacy: Privacy, account: dict[str, Any],
+                 domain_accounts: int | None = None) -> dict[str, Any]:
+    """An account's own payment token and (personal) e-mail domain, masked in place."""
+    if account.get("payment_fingerprint") is not None:
+        account["payment_fingerprint"] = privacy.mask("payment", account["payment_fingerprint"])
+    if account.get("email_domain") is not None:
+        account["email_domain"] = privacy.mask("email domain", account["email_domain"],
+                                               domain_accounts)
+    return account
 
 
 def latest_run(graph: Graph) -> dict[str, Any] | None:
@@ -86,6 +130,17 @@ def get_account(graph: Graph, account_id: str) -> dict[str, Any] | None:
                                             limit=25)
     account["neighbours"] = graph.read("explore/account_neighbours", account_id=account_id,
                                        max_sharers=500, limit=25)
+    privacy = privacy_of(graph)
+    for row in account["entities"]:
+        row["entity_kind"] = RELATION_KINDS.get(row["kind"], "")
+    # shared_with leaves the account itself out.
+    privacy.mask_rows(account["entities"], kind_field="entity_kind", count_field="shared_with",
+                      count_offset=1)
+    domain_users = next((row["shared_with"] + 1 for row in account["entities"]
+                         if row["kind"] == "EMAIL_AT"), None)
+    mask_account(privacy, account, domain_users)
+    for neighbour in account["neighbours"]:
+        privacy.mask_rows(neighbour["shared"])
     return account
 
 
@@ -109,6 +164,9 @@ def network_infrastructure(graph: Graph, run_id: str, network_id: str,
     else:
         rows = graph.read("explore/network_infrastructure", run_id=run_id,
                           network_id=network_id, limit=per_kind)
+    # Payment tokens are the only masked kind here (e-mail domains are not infrastructure).
+    privacy_of(graph).mask_rows(rows)
+    rows = [{**row, "href": entity_url(row["kind"], row["key"])} for row in rows]
     grouped: dict[str, list[dict[str, Any]]] = {kind: [] for kind in INFRASTRUCTURE_KINDS}
     for row in rows:
         grouped[row["kind"]].append(row)
@@ -172,14 +230,33 @@ def network_graph(graph: Graph, run_id: str, network_id: str, *,
     """The network's picture for the graph view, collapsed beyond `max_nodes`."""
     stored = _stored_summary(graph, run_id, network_id, "picture")
     if stored is not None and max_nodes == PICTURE_NODES:
-        return dict(stored)
+        return mask_picture(privacy_of(graph), dict(stored))
     rows = graph.read("explore/network_graph", run_id=run_id, network_id=network_id,
                       max_entities=5000)
     if not rows:
         return {"nodes": [], "edges": [], "collapsed": False, "accounts": 0}
     href = f"/networks/{quote(network_id, safe='')}?run={quote(run_id, safe='')}#members"
-    return network_picture(rows[0]["accounts"], rows[0]["entities"], max_nodes=max_nodes,
-                           group_href=href)
+    return mask_picture(privacy_of(graph), network_picture(
+        rows[0]["accounts"], rows[0]["entities"], max_nodes=max_nodes, group_href=href))
+
+
+def mask_picture(privacy: Privacy, picture: dict[str, Any]) -> dict[str, Any]:
+    """The graph picture with masked entities' ids, labels and links replaced."""
+    renamed: dict[str, str] = {}
+    nodes = []
+    for node in picture.get("nodes", []):
+        kind, _, key = str(node["id"]).partition(":")
+        if kind in MASKED_KINDS and node.get("type") == kind:
+            masked = privacy.mask(kind, key)
+            renamed[node["id"]] = f"{kind}:{masked}"
+            node = {**node, "id": renamed[node["id"]], "label": str(masked),
+                    "href": entity_url(kind, masked)}
+        nodes.append(node)
+    if not renamed:
+        return picture
+    edges = [{**e, "source": renamed.get(e["source"], e["source"]),
+              "target": renamed.get(e["target"], e["target"])} for e in picture["edges"]]
+    return {**picture, "nodes": nodes, "edges": edges}
 
 
 def entity_lookup_params(kind: str, key: str) -> dict[str, Any] | None:
@@ -205,8 +282,15 @@ def entity_lookup_params(kind: str, key: str) -> dict[str, Any] | None:
 def get_entity(graph: Graph, kind: str, key: str, *, run_id: str | None, page: int,
                per_page: int) -> dict[str, Any] | None:
     """An entity with its intel, the accounts using it (a page), their networks and
-    related entities; None when there is no such entity."""
-    params = entity_lookup_params(kind, key)
+    related entities; None when there is no such entity.
+
+    `key` may be the opaque token of a masked value (`~...`, from a link).
+    """
+    privacy = privacy_of(graph)
+    resolved = resolve_key(graph, kind, key)
+    if resolved is None:
+        return None
+    params = entity_lookup_params(kind, resolved)
     if params is None:
         return None
     rows = graph.read("explore/entity", **params)
@@ -217,6 +301,9 @@ def get_entity(graph: Graph, kind: str, key: str, *, run_id: str | None, page: i
               "as_org": rows[0]["as_org"], "prefix": rows[0]["prefix"]}
     found = graph.read("explore/entity_accounts", run_id=run_id or "", skip=(page - 1) * per_page,
                        limit=per_page, **params)[0]
+    if kind in MASKED_KINDS:
+        masked = privacy.mask(kind, params["key"], found["total"])
+        entity["key"] = entity[ENTITY_KINDS[kind].key] = masked
     found["accounts"].sort(key=lambda a: (-(a["sessions"] or 0), a["account_id"]))
     entity["accounts"] = Page(found["accounts"], page, per_page, found["total"])
     entity["networks"] = sorted(found["networks"], key=lambda n: (-n["accounts"],
@@ -243,10 +330,11 @@ def search(graph: Graph, text: str, limit: int = SEARCH_LIMIT) -> list[dict[str,
     digits = q.upper().removeprefix("AS")
     asn = int(digits) if digits.isdigit() and len(digits) <= 10 else None
     rows = graph.read("explore/search", q=q, q_lower=q.lower(), prefix=prefix, asn=asn,
-                      limit=limit)
+                      limit=limit, min_accounts=graph.settings.privacy_min_accounts)
+    privacy_of(graph).mask_rows(rows, count_field="accounts")
     for row in rows:
         row["url"] = account_url(row["key"]) if row["kind"] == "account" else entity_url(
             row["kind"], row["key"])
     # Exact hits first, then shorter keys (closer to what was typed).
-    rows.sort(key=lambda r: (r["key"] != q, len(r["key"]), r["kind"], r["key"]))
+    rows.sort(key=lambda r: (r["key"] != q, len(r["key"]), r["kind"], str(r["key"])))
     return rows

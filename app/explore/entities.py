@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from app.privacy import Masked
+
 
 @dataclass(frozen=True)
 class EntityKind:
@@ -43,6 +45,9 @@ def entity_url(kind: str, key: object) -> str | None:
     found = ENTITY_KINDS.get(kind) or ENTITY_KINDS.get(RELATION_KINDS.get(kind, ""))
     if found is None or key is None:
         return None
+    if isinstance(key, Masked):
+        # The opaque token, never the alias or the value: see app/privacy.py.
+        return found.path + "~" + key.token
     # Keys hold '/' (prefixes, user agents): quoted whole, the route takes a path.
     return found.path + quote(str(key), safe="")
 

@@ -15,13 +15,16 @@ from neo4j.exceptions import ClientError, DriverError, Neo4jError
 from app.audit import record
 from app.db import readonly
 from app.db.graph import Graph
+from app.explore import privacy_of
 from app.queries.guard import QueryFailed, QueryRefused, QueryTimeout, check_plan, check_text
 from app.queries.library import QueryDef
 from app.queries.limits import QueryLimits, current_limits
 from app.queries.params import ParamError, infer_value, parse_values
-from app.queries.results import GraphData, graph_of, plain_size, to_plain
+from app.queries.results import GraphData, Masks, graph_of, plain_size, strings_in, to_plain
 
 ADHOC = "ad-hoc"
+# Strings longer than this are no payment token or domain: not looked up.
+_MASK_CANDIDATE_LENGTH = 256
 _TIMEOUT_CODES = ("TransactionTimedOut", "Transaction.Terminated", "TransactionTimedOutClient")
 
 
@@ -36,17 +39,20 @@ class QueryResult:
     limits: QueryLimits
     stopped: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    # Values shown masked (see `masked`); empty for the CLI, which shows all.
+    masks: Masks = field(default_factory=dict)
 
     @property
     def truncated(self) -> bool:
         return bool(self.stopped)
 
     def graph(self) -> GraphData:
-        return graph_of(self.records)
+        return graph_of(self.records, self.masks)
 
     def rows(self) -> list[dict[str, Any]]:
         """Rows as JSON-safe dicts."""
-        return [dict(zip(self.columns, to_plain(r), strict=False)) for r in self.records]
+        return [dict(zip(self.columns, to_plain(r, self.masks), strict=False))
+                for r in self.records]
 
     def as_dict(self) -> dict[str, Any]:
         return {"query": self.target, "columns": self.columns, "rows": self.rows(),
@@ -160,3 +166,25 @@ def _run(graph: Graph, statement: str, params: dict[str, Any],
         raise QueryFailed(f"the query failed: {exc.message}") from None
     except DriverError as exc:
         raise QueryFailed(f"the query failed: {exc}") from None
+
+
+def masked(graph: Graph, result: QueryResult) -> QueryResult:
+    """The result with payment tokens and personal e-mail domains shown masked.
+
+    Masking goes by value, wherever a value sits (a node, a property, a bare
+    column), so no way of writing a query shows one unmasked in the web app
+    or the API.
+    """
+    values = sorted({v for v in strings_in(result.records)
+                     if 0 < len(v) <= _MASK_CANDIDATE_LENGTH})
+    if not values:
+        return result
+    privacy = privacy_of(graph)
+    masks = {}
+    for row in graph.read("explore/masked_values", values=values):
+        kind = "payment" if row["payment"] else "email domain"
+        value = privacy.mask(kind, row["value"], None if row["payment"] else row["accounts"])
+        if value is not row["value"]:
+            masks[row["value"]] = value
+    result.masks = masks
+    return result

@@ -18,6 +18,7 @@ from app import __version__
 from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
 from app.explore.entities import account_url, entity_url
+from app.privacy import Masked
 from app.web import admin, cases, pages, queries, tokens
 from app.web.headers import SecurityHeaders
 from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               name="vendor")
     templates = Jinja2Blocks(directory=settings.templates_dir)
     templates.env.globals.update(entity_url=entity_url, account_url=account_url)
+    templates.env.tests["masked"] = lambda value: isinstance(value, Masked)
     app.state.templates = templates
 
     def page(request: Request, status: int, title: str, message: str) -> Response:

@@ -109,7 +109,8 @@ def case_page(request: Request, user: Analyst, case_id: str,
     members = cases.case_members(graph, case_id)
     content_members = Page(members[(page - 1) * per_page:page * per_page], page,
                                      per_page, len(members))
-    entities = cases.case_entities(graph, case_id)
+    entities, links = cases.shown_entities(graph, cases.case_entities(graph, case_id),
+                                           case["analysis"].get("links", {}))
     summary = cases.summarise(members, entities, case["analysis"], case["snapshot"])
     activity = case["analysis"].get("activity", {})
     return render(request, "case.html", {
@@ -121,7 +122,7 @@ def case_page(request: Request, user: Analyst, case_id: str,
         "status_labels": cases.STATUS_LABELS, "priorities": cases.PRIORITIES,
         "entity_kinds": ENTITY_KINDS, "kind_labels": KIND_LABELS, "formats": FORMATS,
         "render_note": render_note,
-        "graph_svg": network_svg(members, entities, case["analysis"].get("links", {})),
+        "graph_svg": network_svg(members, entities, links),
         "activity_svg": activity_svg(activity.get("days", []), activity.get("signups", []),
                                      width=520, height=190),
         "hours_svg": hours_svg(activity.get("hours", [0] * 24)),

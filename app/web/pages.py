@@ -12,11 +12,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from app import explore
 from app.auth.signin import sign_in, sign_out
 from app.auth.users import User
 from app.explore.entities import ENTITY_KINDS
+from app.privacy import BadToken
 from app.web.security import (
     SESSION_SINCE,
     SESSION_USER,
@@ -31,6 +33,10 @@ from app.web.security import (
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["api"])
 Viewer = Annotated[User, Depends(require("viewer"))]
+Analyst = Annotated[User, Depends(require("analyst"))]
+MaskedKind = Literal["payment", "email domain"]
+MaskToken = Annotated[str, Query(min_length=1, max_length=600,
+                                 description="the opaque token of a masked value's link")]
 NetworkSort = Literal["score", "size", "tokens", "sessions", "growth", "new_heads"]
 MemberSort = Literal["score", "sessions", "tokens", "created", "reasoning"]
 Order = Literal["asc", "desc"]
@@ -210,6 +216,58 @@ def _entity_api(kind: str) -> Callable[..., dict[str, Any]]:
     entity_api.__doc__ = f"One {ENTITY_KINDS[kind].title.lower()}: intel, accounts using it " \
                          "(a page), their networks, related entities."
     return entity_api
+
+
+# -- reveal a masked value ---------------------------------------------------------------
+
+
+@router.get("/reveal", include_in_schema=False)
+def reveal_form(request: Request, user: Analyst, kind: MaskedKind, token: MaskToken) -> Response:
+    """Without scripts, a reveal link lands here and asks before it shows the value."""
+    privacy = explore.privacy_of(graph_of(request))
+    try:
+        alias = privacy.alias(kind, privacy.unmask(kind, token))
+    except BadToken:
+        raise HTTPException(404, "this link does not name a masked value") from None
+    return render(request, "reveal.html", {"kind": kind, "token": token, "alias": alias,
+                                           "value": None})
+
+
+@router.post("/reveal", include_in_schema=False, dependencies=[Depends(check_csrf)])
+def reveal(request: Request, user: Analyst, kind: Annotated[MaskedKind, Form()],
+           token: Annotated[str, Form(min_length=1, max_length=600)]) -> Response:
+    try:
+        alias, value = explore.reveal(graph_of(request), kind, token, actor=user.username,
+                                      source=client_address(request))
+    except BadToken:
+        raise HTTPException(404, "this link does not name a masked value") from None
+    return render(request, "reveal.html", {"kind": kind, "token": token, "alias": alias,
+                                           "value": value}, block="value")
+
+
+class RevealRequest(BaseModel):
+    kind: MaskedKind
+    token: str = Field(min_length=1, max_length=600,
+                       description="the opaque token from a masked value's link (after '~')")
+
+
+class Revealed(BaseModel):
+    kind: str
+    alias: str
+    value: str
+
+
+@api.post("/reveal", dependencies=[Depends(check_csrf)],
+          responses={404: {"description": "the token does not name a masked value"}})
+def api_reveal(request: Request, user: Analyst, body: RevealRequest) -> Revealed:
+    """The value behind a masked payment token or personal e-mail domain (analysts;
+    audited)."""
+    try:
+        alias, value = explore.reveal(graph_of(request), body.kind, body.token,
+                                      actor=user.username, source=client_address(request))
+    except BadToken:
+        raise HTTPException(404, "this token does not name a masked value") from None
+    return Revealed(kind=body.kind, alias=alias, value=value)
 
 
 # -- search -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from app.queries.library import QueryDef, UnknownQuery, format_param, search
 from app.queries.limits import LimitsError, ceilings, current_limits, set_limits
 from app.queries.params import ParamError
 from app.queries.results import cell, to_csv
-from app.queries.runner import QueryResult, run_query, run_saved_query
+from app.queries.runner import QueryResult, masked, run_query, run_saved_query
 from app.web.pages import Viewer, render
 from app.web.security import check_csrf, graph_of, require
 
@@ -53,14 +53,15 @@ def _run(request: Request, query: QueryDef, raw: dict[str, str],
          user: User) -> tuple[QueryResult | None, str]:
     """The result, or the message to show instead (refused, timeout, bad value)."""
     try:
-        return run_saved_query(graph_of(request), query, raw, actor=user.username,
-                               source=_source(request)), ""
+        return masked(graph_of(request), run_saved_query(
+            graph_of(request), query, raw, actor=user.username, source=_source(request))), ""
     except HydrascopeError as exc:
         return None, str(exc)
 
 
 def _table(result: QueryResult | None) -> list[list[Any]]:
-    return [[cell(v) for v in record] for record in result.records] if result else []
+    return [[cell(v, result.masks) for v in record] for record in result.records] \
+        if result else []
 
 
 def _query_context(request: Request, query: QueryDef, user: User) -> dict[str, Any]:
@@ -290,7 +291,8 @@ def _download(request: Request, query: QueryDef, raw: dict[str, str], user: User
     filename = "adhoc" if query.source == "adhoc" else query.name
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
     if fmt == "csv":
-        return Response(to_csv(result.columns, result.records), media_type="text/csv",
+        return Response(to_csv(result.columns, result.records, result.masks),
+                        media_type="text/csv",
                         headers=disposition)
     return Response(json.dumps(result.as_dict(), default=str),
                     media_type="application/json", headers=disposition)
@@ -337,8 +339,8 @@ def _api_error(exc: HydrascopeError) -> Response:
 def _api_result(request: Request, query: QueryDef, raw: dict[str, str],
                 user: User) -> Response:
     try:
-        result = run_saved_query(graph_of(request), query, raw, actor=user.username,
-                                 source=_source(request))
+        result = masked(graph_of(request), run_saved_query(
+            graph_of(request), query, raw, actor=user.username, source=_source(request)))
     except HydrascopeError as exc:
         return _api_error(exc)
     return Response(json.dumps(result.as_dict(), default=str), media_type="application/json")
@@ -353,8 +355,9 @@ class AdhocRun(BaseModel):
 def api_run_adhoc(request: Request, user: Analyst, body: AdhocRun) -> Response:
     """Run ad-hoc Cypher under the guard (analysts)."""
     try:
-        result = run_query(graph_of(request), body.cypher, body.params, actor=user.username,
-                           source=_source(request))
+        result = masked(graph_of(request), run_query(
+            graph_of(request), body.cypher, body.params, actor=user.username,
+            source=_source(request)))
     except HydrascopeError as exc:
         return _api_error(exc)
     return Response(json.dumps(result.as_dict(), default=str), media_type="application/json")
