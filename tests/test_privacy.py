@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
@@ -28,8 +27,8 @@ from app.privacy import BadToken, Masked, Privacy
 from app.queries.results import cell, to_csv, to_plain
 from app.synth.generator import generate
 from app.web.app import create_app
+from tests.test_cases_web import PASSWORD, sign_in, soup
 
-PASSWORD = "correct horse battery"
 PERSONAL = "smith-family.example"
 
 
@@ -120,19 +119,6 @@ def loaded(driver_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Gra
 def client(loaded: Graph, neo4j_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(neo4j_settings)) as test_client:
         yield test_client
-
-
-def soup(response: object) -> BeautifulSoup:
-    return BeautifulSoup(getattr(response, "text"), "html.parser")  # noqa: B009
-
-
-def sign_in(client: TestClient, username: str) -> str:
-    token = soup(client.get("/login")).select_one("input[name=csrf_token]")["value"]
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": token, "next": "/"},
-                           follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return str(soup(client.get("/")).select_one("input[name=csrf_token]")["value"])
 
 
 def raw_tokens(graph: Graph) -> set[str]:

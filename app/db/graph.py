@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from neo4j import Driver, GraphDatabase, Session
+from neo4j import Driver, GraphDatabase, Record, Session
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 from app.config import Settings
@@ -41,6 +41,34 @@ def create_driver(settings: Settings) -> Driver:
     )
 
 
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if kind is list:
+        return [_plain(v) for v in value]
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    raise _NotPlain
+
+
+def row_of(record: Record) -> dict[str, Any]:
+    """`record.data()`, with a fast path for rows of plain values (most page reads):
+    the driver's general transformer costs some 20 us a row."""
+    try:
+        return {key: _plain(value) for key, value in zip(record.keys(), record.values(),
+                                                         strict=True)}
+    except _NotPlain:
+        return record.data()
+
+
 class Graph:
     """Runs the statements of cypher/ by name against one database."""
 
@@ -62,7 +90,7 @@ class Graph:
         query = self.statement(name)
 
         def work(tx: Any) -> list[dict[str, Any]]:
-            return [record.data() for record in tx.run(query, params)]
+            return [row_of(record) for record in tx.run(query, params)]
 
         with self.session() as session:
             return session.execute_read(work)
@@ -80,7 +108,7 @@ class Graph:
         query = self.statement(name)
 
         def work(tx: Any) -> list[dict[str, Any]]:
-            return [record.data() for record in tx.run(query, params)]
+            return [row_of(record) for record in tx.run(query, params)]
 
         with self.session() as session:
             return session.execute_write(work)
@@ -96,7 +124,7 @@ class Graph:
         for tests; application code uses named files.
         """
         with self.session() as session:
-            return [record.data() for record in session.run(query, params)]
+            return [row_of(record) for record in session.run(query, params)]
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

@@ -23,6 +23,7 @@ MEMBER_SORTS = ("score", "sessions", "tokens", "created", "reasoning")
 
 
 _json = parse_json
+_cache_lock = threading.Lock()
 
 
 def privacy_of(graph: Graph) -> Privacy:
@@ -82,16 +83,40 @@ def list_networks(graph: Graph, run_id: str, *, suspected_only: bool, min_score:
                   min_size: int, sort: str, descending: bool, page: int,
                   per_page: int) -> Page:
     """Networks of a run, filtered, sorted and cut into pages."""
-    rows = graph.read("explore/networks", run_id=run_id, suspected_only=suspected_only,
-                      min_score=min_score, min_size=min_size)
-    for row in rows:
-        before = row["previous_size"]
-        row["growth"] = None if before is None else row["size"] - before
+    rows = _run_networks(graph, run_id, suspected_only, min_score, min_size)
     key = "growth" if sort == "growth" else sort
     rows.sort(key=lambda r: (r[key] if r[key] is not None else -math.inf, r["network_id"]),
               reverse=descending)
     start = (page - 1) * per_page
     return Page(rows[start:start + per_page], page, per_page, len(rows))
+
+
+# The networks of a complete run never change (only detection writes them, and
+# run ids are unique): the filtered list of a run is kept per process.
+_NETWORKS_CACHE: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+_NETWORKS_CACHE_SIZE = 32
+
+
+def _run_networks(graph: Graph, run_id: str, suspected_only: bool, min_score: float,
+                  min_size: int) -> list[dict[str, Any]]:
+    """The networks of a run that pass the filters, each with its growth (a fresh list
+    of shared rows: callers sort it, never change the rows)."""
+    key = (graph.database, run_id, suspected_only, min_score, min_size)
+    with _cache_lock:
+        cached = _NETWORKS_CACHE.get(key)
+    if cached is not None:
+        return list(cached)
+    rows = graph.read("explore/networks", run_id=run_id, suspected_only=suspected_only,
+                      min_score=min_score, min_size=min_size)
+    for row in rows:
+        before = row["previous_size"]
+        row["growth"] = None if before is None else row["size"] - before
+    # Only runs that are complete are shown, so only those are ever kept.
+    with _cache_lock:
+        _NETWORKS_CACHE[key] = rows
+        while len(_NETWORKS_CACHE) > _NETWORKS_CACHE_SIZE:
+            _NETWORKS_CACHE.popitem(last=False)
+    return list(rows)
 
 
 def get_network(graph: Graph, run_id: str | None, network_id: str) -> dict[str, Any] | None:
@@ -181,7 +206,6 @@ def _stored_summary(graph: Graph, run_id: str, network_id: str, name: str) -> An
 # Activity of a network in a complete run never changes: keep the latest few.
 _ACTIVITY_CACHE: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
 _ACTIVITY_CACHE_SIZE = 128
-_cache_lock = threading.Lock()
 
 
 def network_activity(graph: Graph, run_id: str, network_id: str) -> dict[str, Any]:

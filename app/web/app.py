@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates = Jinja2Blocks(directory=settings.templates_dir)
     templates.env.globals.update(entity_url=entity_url, account_url=account_url)
     templates.env.tests["masked"] = lambda value: isinstance(value, Masked)
+    templates.env.globals.update(num=_num, pct=_pct)
     app.state.templates = templates
 
     def page(request: Request, status: int, title: str, message: str) -> Response:
@@ -132,6 +133,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(cases.api)
     return app
+
+
+def _num(value: float | None) -> str:
+    """1234567 -> 1,234,567 (None counts as 0)."""
+    return f"{value or 0:,}"
+
+
+def _pct(share: float | None) -> str:
+    """0.923 -> 92%."""
+    return f"{(share or 0) * 100:.0f}%"
 
 
 def _problem(error: dict[str, Any]) -> str:

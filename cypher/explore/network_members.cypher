@@ -1,5 +1,8 @@
 // A page of a network's members in one run, sorted by a numeric column.
-MATCH (a:Account)-[m:MEMBER_OF {run_id: $run_id}]->(:Network {network_id: $network_id, run_id: $run_id})
+// (A Network node belongs to one run, so all its MEMBER_OF are of that run.)
+// Sorted and cut to the page before the columns are read: only the page's
+// rows pay for their properties.
+MATCH (:Network {network_id: $network_id, run_id: $run_id})<-[m:MEMBER_OF]-(a:Account)
 WITH a, m,
      CASE $sort
        WHEN 'sessions' THEN toFloat(a.sessions)
@@ -8,11 +11,11 @@ WITH a, m,
        WHEN 'reasoning' THEN toFloat(a.reasoning_sessions) / CASE WHEN a.sessions > 0 THEN a.sessions ELSE 1 END
        ELSE m.score
      END AS key
+ORDER BY key * $direction DESC, a.account_id
+SKIP $skip
+LIMIT $limit
 RETURN a.account_id AS account_id, a.status AS status, toString(a.created_at) AS created_at,
        a.plan AS plan, a.country AS country, a.sessions AS sessions,
        coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) AS tokens,
        a.reasoning_sessions AS reasoning, m.score AS score, m.flagged AS flagged,
-       m.strength AS strength
-ORDER BY key * $direction DESC, account_id
-SKIP $skip
-LIMIT $limit;
+       m.strength AS strength;
