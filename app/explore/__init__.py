@@ -185,7 +185,7 @@ def network_infrastructure(graph: Graph, run_id: str, network_id: str,
     """
     stored = _stored_summary(graph, run_id, network_id, "shared")
     if stored is not None:
-        rows = [row for found in stored.values() for row in found[:per_kind]]
+        rows = [dict(row) for found in stored.values() for row in found[:per_kind]]
     else:
         rows = graph.read("explore/network_infrastructure", run_id=run_id,
                           network_id=network_id, limit=per_kind)
@@ -198,9 +198,28 @@ def network_infrastructure(graph: Graph, run_id: str, network_id: str,
     return {kind: found for kind, found in grouped.items() if found}
 
 
+# Stored summaries are written once, with their network: kept per process, parsed.
+_SUMMARY_CACHE: OrderedDict[tuple[str, str, str, str], Any] = OrderedDict()
+_SUMMARY_CACHE_SIZE = 256
+
+
 def _stored_summary(graph: Graph, run_id: str, network_id: str, name: str) -> Any:
+    """The detector's stored summary of a network (None for runs from before them).
+
+    Callers must not change what they get: it is shared.
+    """
+    key = (graph.database, run_id, network_id, name)
+    with _cache_lock:
+        if key in _SUMMARY_CACHE:
+            return _SUMMARY_CACHE[key]
     rows = graph.read("explore/network_summary", run_id=run_id, network_id=network_id)
-    return _json(rows[0][name], None) if rows else None
+    value = _json(rows[0][name], None) if rows else None
+    if value is not None:
+        with _cache_lock:
+            _SUMMARY_CACHE[key] = value
+            while len(_SUMMARY_CACHE) > _SUMMARY_CACHE_SIZE:
+                _SUMMARY_CACHE.popitem(last=False)
+    return value
 
 
 # Activity of a network in a complete run never changes: keep the latest few.
@@ -243,6 +262,9 @@ def activity_heatmap(hours: list[dict[str, Any]], max_days: int = 45) -> dict[st
         for cell in by_day[day]:
             cell["shade"] = 0 if not cell["sessions"] else 1 + min(4, int(4 * cell["sessions"]
                                                                           / max(peak, 1)))
+            # Made once here (the result is cached), not per cell per render.
+            cell["title"] = (f"{day} {cell['hour']:02d}:00 · {cell['sessions']} sessions by "
+                             f"{cell['accounts']} accounts")
     totals = [sum(by_day[d][h]["sessions"] for d in days) for h in range(24)]
     return {"days": [{"day": d, "cells": by_day[d]} for d in shown], "peak": peak,
             "hidden_days": len(days) - len(shown), "by_hour": totals,
