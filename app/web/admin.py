@@ -20,10 +20,11 @@ from app.auth.users import (
 )
 from app.paging import Page
 from app.web.pages import render
+from app.web.problems import API_PROBLEMS
 from app.web.security import check_csrf, client_address, graph_of, require
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-api = APIRouter(prefix="/api/admin", tags=["admin"])
+api = APIRouter(prefix="/api/admin", tags=["admin"], responses=API_PROBLEMS)
 Admin = Annotated[User, Depends(require("admin"))]
 Outcome = Literal["", "ok", "failed", "refused", "timeout", "error"]
 Text = Annotated[str, Query(max_length=200)]

@@ -17,6 +17,7 @@ from app import explore
 from app.auth.signin import sign_in, sign_out
 from app.auth.users import User
 from app.explore.entities import ENTITY_KINDS
+from app.web.problems import API_PROBLEMS, problems
 from app.web.security import (
     SESSION_SINCE,
     SESSION_USER,
@@ -29,7 +30,8 @@ from app.web.security import (
 )
 
 router = APIRouter()
-api = APIRouter(prefix="/api", tags=["api"])
+api = APIRouter(prefix="/api", tags=["api"], responses=API_PROBLEMS)
+NOT_FOUND = problems(404)
 Viewer = Annotated[User, Depends(require("viewer"))]
 NetworkSort = Literal["score", "size", "tokens", "sessions", "growth", "new_heads"]
 MemberSort = Literal["score", "sessions", "tokens", "created", "reasoning"]
@@ -253,7 +255,7 @@ def api_networks(request: Request, user: Viewer, suspected: bool = True,
             "pages": result.pages}
 
 
-@api.get("/networks/{network_id}")
+@api.get("/networks/{network_id}", responses=NOT_FOUND)
 def api_network(request: Request, user: Viewer, network_id: str,
                 run: RunId = None) -> dict[str, Any]:
     """One network with its evidence."""
@@ -262,7 +264,7 @@ def api_network(request: Request, user: Viewer, network_id: str,
     return network
 
 
-@api.get("/networks/{network_id}/members")
+@api.get("/networks/{network_id}/members", responses=NOT_FOUND)
 def api_network_members(request: Request, user: Viewer, network_id: str, run: RunId = None,
                         sort: MemberSort = "score", order: Order = "desc",
                         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -274,7 +276,7 @@ def api_network_members(request: Request, user: Viewer, network_id: str, run: Ru
             "total": members.total, "page": page, "pages": members.pages}
 
 
-@api.get("/networks/{network_id}/infrastructure")
+@api.get("/networks/{network_id}/infrastructure", responses=NOT_FOUND)
 def api_network_infrastructure(request: Request, user: Viewer, network_id: str,
                                run: RunId = None) -> dict[str, Any]:
     """What members share (addresses, prefixes, ASNs, proxy providers, devices, ...)."""
@@ -284,7 +286,7 @@ def api_network_infrastructure(request: Request, user: Viewer, network_id: str,
                                                      network_id)}
 
 
-@api.get("/networks/{network_id}/graph")
+@api.get("/networks/{network_id}/graph", responses=NOT_FOUND)
 def api_network_graph(request: Request, user: Viewer, network_id: str, run: RunId = None,
                       max_nodes: Annotated[int, Query(ge=20, le=2000)] = 300) -> dict[str, Any]:
     """Members and shared entities as graph elements; summary nodes beyond `max_nodes`."""
@@ -297,10 +299,11 @@ for _kind, _spec in ENTITY_KINDS.items():
     router.add_api_route(_spec.path + "{key:path}", _entity_page(_kind), methods=["GET"],
                          include_in_schema=False, name=f"{_kind} page")
     api.add_api_route(_spec.path + "{key:path}", _entity_api(_kind), methods=["GET"],
-                      name=f"{_kind}", summary=f"One {_spec.title.lower()}")
+                      name=f"{_kind}", summary=f"One {_spec.title.lower()}",
+                      responses=NOT_FOUND)
 
 
-@api.get("/accounts/{account_id}")
+@api.get("/accounts/{account_id}", responses=NOT_FOUND)
 def api_account(request: Request, user: Viewer, account_id: str) -> dict[str, Any]:
     """One account with its networks, linked entities and latest sessions."""
     account = explore.get_account(graph_of(request), account_id)

@@ -23,10 +23,14 @@ from app.queries.params import ParamError
 from app.queries.results import cell, to_csv
 from app.queries.runner import QueryResult, run_query, run_saved_query
 from app.web.pages import Viewer, render
+from app.web.problems import API_PROBLEMS, QueryProblem, problems
 from app.web.security import check_csrf, graph_of, require
 
 router = APIRouter(prefix="/queries", include_in_schema=False)
-api = APIRouter(prefix="/api/queries", tags=["queries"])
+api = APIRouter(prefix="/api/queries", tags=["queries"], responses=API_PROBLEMS)
+# What a run can fail with besides bad input: the guard (403), the server (400), time (504).
+RUN_PROBLEMS = problems(400, 504, model=QueryProblem)
+NOT_FOUND = problems(404)
 Analyst = Annotated[User, Depends(require("analyst"))]
 Admin = Annotated[User, Depends(require("admin"))]
 # Query-string names the pages use themselves; the rest are the query's parameters.
@@ -349,7 +353,7 @@ class AdhocRun(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-@api.post("/run", dependencies=[Depends(check_csrf)])
+@api.post("/run", dependencies=[Depends(check_csrf)], responses=RUN_PROBLEMS)
 def api_run_adhoc(request: Request, user: Analyst, body: AdhocRun) -> Response:
     """Run ad-hoc Cypher under the guard (analysts)."""
     try:
@@ -366,13 +370,13 @@ def api_limits(request: Request, user: Viewer) -> dict[str, Any]:
     return current_limits(graph_of(request)).as_dict()
 
 
-@api.get("/{name}")
+@api.get("/{name}", responses=NOT_FOUND)
 def api_get(request: Request, user: Viewer, name: str) -> dict[str, Any]:
     """One query: metadata, parameters and Cypher."""
     return _describe(_find(request, name, user))
 
 
-@api.get("/{name}/run")
+@api.get("/{name}/run", responses={**NOT_FOUND, **RUN_PROBLEMS})
 def api_run(request: Request, user: Viewer, name: str) -> Response:
     """Run a saved query; parameters in the query string."""
     query = _find(request, name, user)
