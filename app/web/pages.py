@@ -17,6 +17,16 @@ from app import explore
 from app.auth.signin import sign_in, sign_out
 from app.auth.users import User
 from app.explore.entities import ENTITY_KINDS
+from app.web.api_models import (
+    Account,
+    Entity,
+    Infrastructure,
+    Members,
+    Network,
+    NetworkGraph,
+    NetworkList,
+    SearchResults,
+)
 from app.web.problems import API_PROBLEMS, problems
 from app.web.security import (
     SESSION_SINCE,
@@ -227,7 +237,7 @@ def search_page(request: Request, user: Viewer, q: SearchText = "") -> Response:
                                            "limit": explore.SEARCH_LIMIT}, block="results")
 
 
-@api.get("/search")
+@api.get("/search", response_model=SearchResults)
 def api_search(request: Request, user: Viewer, q: SearchText) -> dict[str, Any]:
     """Entities whose key starts with `q`: accounts, addresses, prefixes, ASNs,
     fingerprints, API keys, e-mail domains, org ids."""
@@ -237,7 +247,7 @@ def api_search(request: Request, user: Viewer, q: SearchText) -> dict[str, Any]:
 # -- JSON API -------------------------------------------------------------------------
 
 
-@api.get("/networks")
+@api.get("/networks", response_model=NetworkList)
 def api_networks(request: Request, user: Viewer, suspected: bool = True,
                  min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
                  min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -255,7 +265,7 @@ def api_networks(request: Request, user: Viewer, suspected: bool = True,
             "pages": result.pages}
 
 
-@api.get("/networks/{network_id}", responses=NOT_FOUND)
+@api.get("/networks/{network_id}", response_model=Network, responses=NOT_FOUND)
 def api_network(request: Request, user: Viewer, network_id: str,
                 run: RunId = None) -> dict[str, Any]:
     """One network with its evidence."""
@@ -264,7 +274,7 @@ def api_network(request: Request, user: Viewer, network_id: str,
     return network
 
 
-@api.get("/networks/{network_id}/members", responses=NOT_FOUND)
+@api.get("/networks/{network_id}/members", response_model=Members, responses=NOT_FOUND)
 def api_network_members(request: Request, user: Viewer, network_id: str, run: RunId = None,
                         sort: MemberSort = "score", order: Order = "desc",
                         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -276,7 +286,8 @@ def api_network_members(request: Request, user: Viewer, network_id: str, run: Ru
             "total": members.total, "page": page, "pages": members.pages}
 
 
-@api.get("/networks/{network_id}/infrastructure", responses=NOT_FOUND)
+@api.get("/networks/{network_id}/infrastructure", response_model=Infrastructure,
+         responses=NOT_FOUND)
 def api_network_infrastructure(request: Request, user: Viewer, network_id: str,
                                run: RunId = None) -> dict[str, Any]:
     """What members share (addresses, prefixes, ASNs, proxy providers, devices, ...)."""
@@ -286,7 +297,7 @@ def api_network_infrastructure(request: Request, user: Viewer, network_id: str,
                                                      network_id)}
 
 
-@api.get("/networks/{network_id}/graph", responses=NOT_FOUND)
+@api.get("/networks/{network_id}/graph", response_model=NetworkGraph, responses=NOT_FOUND)
 def api_network_graph(request: Request, user: Viewer, network_id: str, run: RunId = None,
                       max_nodes: Annotated[int, Query(ge=20, le=2000)] = 300) -> dict[str, Any]:
     """Members and shared entities as graph elements; summary nodes beyond `max_nodes`."""
@@ -300,10 +311,10 @@ for _kind, _spec in ENTITY_KINDS.items():
                          include_in_schema=False, name=f"{_kind} page")
     api.add_api_route(_spec.path + "{key:path}", _entity_api(_kind), methods=["GET"],
                       name=f"{_kind}", summary=f"One {_spec.title.lower()}",
-                      responses=NOT_FOUND)
+                      response_model=Entity, responses=NOT_FOUND)
 
 
-@api.get("/accounts/{account_id}", responses=NOT_FOUND)
+@api.get("/accounts/{account_id}", response_model=Account, responses=NOT_FOUND)
 def api_account(request: Request, user: Viewer, account_id: str) -> dict[str, Any]:
     """One account with its networks, linked entities and latest sessions."""
     account = explore.get_account(graph_of(request), account_id)
