@@ -29,7 +29,8 @@ from app.web.security import check_csrf, graph_of, require
 
 router = APIRouter(prefix="/queries", include_in_schema=False)
 api = APIRouter(prefix="/api/queries", tags=["queries"], responses=API_PROBLEMS)
-# What a run can fail with besides bad input: the guard (403), the server (400), time (504).
+# What a run answers: its rows, or why not (the guard 403, bad values 422, the server
+# 400, time 504).
 RUN_PROBLEMS: dict[int | str, dict[str, Any]] = {
     200: {"model": QueryRun, "description": "The rows"},
     **problems(400, 504, model=QueryProblem)}
