@@ -91,7 +91,10 @@ def build_query(title: str, description: str, category: str, params_text: str, b
                 shared: bool) -> QueryDef:
     """An own query from form fields, checked like a library file; SavedQueryError
     says what is wrong."""
-    title = title.strip()
+    # One line each: a line break would end the `//` header of the exported file
+    # and turn the rest of the title into Cypher for whoever runs that file.
+    title = " ".join(title.split())
+    category = " ".join(category.split())
     if not title or len(title) > MAX_TITLE:
         raise SavedQueryError(f"a title is 1 to {MAX_TITLE} characters")
     if len(description) > MAX_DESCRIPTION:
@@ -101,7 +104,7 @@ def build_query(title: str, description: str, category: str, params_text: str, b
     except HydrascopeError as exc:
         raise SavedQueryError(str(exc)) from None
     query = QueryDef(name="", title=title, description=" ".join(description.split()),
-                     category=category.strip()[:60] or "Own", params=params,
+                     category=category[:60] or "Own", params=params,
                      body=body.strip(), source="saved", shared=shared)
     check_own(query)
     return query

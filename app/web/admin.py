@@ -19,11 +19,13 @@ from app.auth.users import (
     update_user,
 )
 from app.paging import Page
+from app.web.api_models import AuditPage
 from app.web.pages import render
+from app.web.problems import API_PROBLEMS
 from app.web.security import check_csrf, client_address, graph_of, require
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-api = APIRouter(prefix="/api/admin", tags=["admin"])
+api = APIRouter(prefix="/api/admin", tags=["admin"], responses=API_PROBLEMS)
 Admin = Annotated[User, Depends(require("admin"))]
 Outcome = Literal["", "ok", "failed", "refused", "timeout", "error"]
 Text = Annotated[str, Query(max_length=200)]
@@ -50,7 +52,7 @@ def audit_page(request: Request, user: Admin, actor: Text = "", action: Text = "
                   block="events")
 
 
-@api.get("/audit")
+@api.get("/audit", response_model=AuditPage)
 def api_audit(request: Request, user: Admin, actor: Text = "", action: Text = "",
               outcome: Outcome = "", since: date | None = None, until: date | None = None,
               page: Annotated[int, Query(ge=1, le=100_000)] = 1,

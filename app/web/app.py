@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from jinja2_fragments.fastapi import Jinja2Blocks
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
 from app import __version__
@@ -24,6 +25,13 @@ from app.web.headers import SecurityHeaders
 from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
 
 SESSION_MAX_AGE = 8 * 3600
+
+
+class Health(BaseModel):
+    """Whether the app and its graph answer."""
+
+    status: Literal["ok", "degraded"]
+    neo4j: Literal["up", "down"]
 
 
 def _wants_json(request: Request) -> bool:
@@ -108,7 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"detail": problems}, status_code=422)
         return page(request, 422, "Bad request", "; ".join(problems))
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], response_model=Health,
+             responses={503: {"model": Health, "description": "The graph does not answer"}})
     def healthz(request: Request) -> JSONResponse:
         """200 when the app and the graph answer, 503 otherwise."""
         graph: Graph = request.app.state.graph

@@ -20,11 +20,15 @@ from app.cases.exports import FORMATS, export_case
 from app.cases.markdown import render_note
 from app.cases.svg import activity_svg, hours_svg, network_svg
 from app.paging import Page
+from app.web.api_models import CaseDocument, CaseList, CaseOpened, EvidencePinned
 from app.web.pages import render
+from app.web.problems import API_PROBLEMS, problems
 from app.web.security import check_csrf, graph_of, require
 
 router = APIRouter(prefix="/cases", include_in_schema=False)
-api = APIRouter(prefix="/api/cases", tags=["cases"])
+api = APIRouter(prefix="/api/cases", tags=["cases"], responses=API_PROBLEMS)
+NOT_FOUND = problems(404)
+BAD_BODY = problems(400)
 Analyst = Annotated[User, Depends(require("analyst"))]
 Csrf = [Depends(check_csrf)]
 CaseSort = Literal["number", "title", "status", "priority", "assignee", "members", "updated_at"]
@@ -210,7 +214,7 @@ class PinnedEvidence(BaseModel):
     ran_at: str = Field(max_length=64)
 
 
-@api.get("")
+@api.get("", response_model=CaseList)
 def api_cases(request: Request, user: Analyst, status: Status | None = None,
               assignee: Annotated[str | None, Query(max_length=100)] = None,
               sort: CaseSort = "number", order: Order = "desc",
@@ -223,7 +227,8 @@ def api_cases(request: Request, user: Analyst, status: Status | None = None,
     return {"cases": result.rows, "total": result.total, "page": page, "pages": result.pages}
 
 
-@api.post("", dependencies=Csrf, status_code=201)
+@api.post("", dependencies=Csrf, status_code=201, response_model=CaseOpened,
+          responses=BAD_BODY)
 def api_open_case(request: Request, user: Analyst, new: NewCase) -> dict[str, Any]:
     """Open a case on a network (of the latest run unless run_id) or on accounts."""
     graph = graph_of(request)
@@ -238,7 +243,7 @@ def api_open_case(request: Request, user: Analyst, new: NewCase) -> dict[str, An
     return {"case_id": case_id}
 
 
-@api.get("/{case_id}")
+@api.get("/{case_id}", response_model=CaseDocument, responses=NOT_FOUND)
 def api_case(request: Request, user: Analyst, case_id: str) -> dict[str, Any]:
     """The whole case (the JSON export's content) with its SHA-256 and timeline."""
     graph = graph_of(request)
@@ -248,7 +253,8 @@ def api_case(request: Request, user: Analyst, case_id: str) -> dict[str, Any]:
             "timeline": cases.timeline(graph, case_id)}
 
 
-@api.post("/{case_id}/evidence", dependencies=Csrf, status_code=201)
+@api.post("/{case_id}/evidence", dependencies=Csrf, status_code=201, response_model=EvidencePinned,
+          responses={**NOT_FOUND, **BAD_BODY})
 def api_pin_evidence(request: Request, user: Analyst, case_id: str,
                      pinned: PinnedEvidence) -> dict[str, Any]:
     """Pin a query result to the case (what the saved-query page's "Pin" button sends)."""

@@ -19,6 +19,17 @@ from app.auth.signin import sign_in, sign_out
 from app.auth.users import User
 from app.explore.entities import ENTITY_KINDS
 from app.privacy import BadToken
+from app.web.api_models import (
+    Account,
+    Entity,
+    Infrastructure,
+    Members,
+    Network,
+    NetworkGraph,
+    NetworkList,
+    SearchResults,
+)
+from app.web.problems import API_PROBLEMS, problems
 from app.web.security import (
     SESSION_SINCE,
     SESSION_USER,
@@ -31,7 +42,8 @@ from app.web.security import (
 )
 
 router = APIRouter()
-api = APIRouter(prefix="/api", tags=["api"])
+api = APIRouter(prefix="/api", tags=["api"], responses=API_PROBLEMS)
+NOT_FOUND = problems(404)
 Viewer = Annotated[User, Depends(require("viewer"))]
 Analyst = Annotated[User, Depends(require("analyst"))]
 MaskedKind = Literal["payment", "email domain"]
@@ -257,8 +269,7 @@ class Revealed(BaseModel):
     value: str
 
 
-@api.post("/reveal", dependencies=[Depends(check_csrf)],
-          responses={404: {"description": "the token does not name a masked value"}})
+@api.post("/reveal", dependencies=[Depends(check_csrf)], responses=NOT_FOUND)
 def api_reveal(request: Request, user: Analyst, body: RevealRequest) -> Revealed:
     """The value behind a masked payment token or personal e-mail domain (analysts;
     audited)."""
@@ -283,7 +294,7 @@ def search_page(request: Request, user: Viewer, q: SearchText = "") -> Response:
                                            "limit": explore.SEARCH_LIMIT}, block="results")
 
 
-@api.get("/search")
+@api.get("/search", response_model=SearchResults)
 def api_search(request: Request, user: Viewer, q: SearchText) -> dict[str, Any]:
     """Entities whose key starts with `q`: accounts, addresses, prefixes, ASNs,
     fingerprints, API keys, e-mail domains, org ids."""
@@ -293,7 +304,7 @@ def api_search(request: Request, user: Viewer, q: SearchText) -> dict[str, Any]:
 # -- JSON API -------------------------------------------------------------------------
 
 
-@api.get("/networks")
+@api.get("/networks", response_model=NetworkList)
 def api_networks(request: Request, user: Viewer, suspected: bool = True,
                  min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
                  min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -311,7 +322,7 @@ def api_networks(request: Request, user: Viewer, suspected: bool = True,
             "pages": result.pages}
 
 
-@api.get("/networks/{network_id}")
+@api.get("/networks/{network_id}", response_model=Network, responses=NOT_FOUND)
 def api_network(request: Request, user: Viewer, network_id: str,
                 run: RunId = None) -> dict[str, Any]:
     """One network with its evidence."""
@@ -320,7 +331,7 @@ def api_network(request: Request, user: Viewer, network_id: str,
     return network
 
 
-@api.get("/networks/{network_id}/members")
+@api.get("/networks/{network_id}/members", response_model=Members, responses=NOT_FOUND)
 def api_network_members(request: Request, user: Viewer, network_id: str, run: RunId = None,
                         sort: MemberSort = "score", order: Order = "desc",
                         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -332,7 +343,8 @@ def api_network_members(request: Request, user: Viewer, network_id: str, run: Ru
             "total": members.total, "page": page, "pages": members.pages}
 
 
-@api.get("/networks/{network_id}/infrastructure")
+@api.get("/networks/{network_id}/infrastructure", response_model=Infrastructure,
+         responses=NOT_FOUND)
 def api_network_infrastructure(request: Request, user: Viewer, network_id: str,
                                run: RunId = None) -> dict[str, Any]:
     """What members share (addresses, prefixes, ASNs, proxy providers, devices, ...)."""
@@ -342,7 +354,7 @@ def api_network_infrastructure(request: Request, user: Viewer, network_id: str,
                                                      network_id)}
 
 
-@api.get("/networks/{network_id}/graph")
+@api.get("/networks/{network_id}/graph", response_model=NetworkGraph, responses=NOT_FOUND)
 def api_network_graph(request: Request, user: Viewer, network_id: str, run: RunId = None,
                       max_nodes: Annotated[int, Query(ge=20, le=2000)] = 300) -> dict[str, Any]:
     """Members and shared entities as graph elements; summary nodes beyond `max_nodes`."""
@@ -355,10 +367,11 @@ for _kind, _spec in ENTITY_KINDS.items():
     router.add_api_route(_spec.path + "{key:path}", _entity_page(_kind), methods=["GET"],
                          include_in_schema=False, name=f"{_kind} page")
     api.add_api_route(_spec.path + "{key:path}", _entity_api(_kind), methods=["GET"],
-                      name=f"{_kind}", summary=f"One {_spec.title.lower()}")
+                      name=f"{_kind}", summary=f"One {_spec.title.lower()}",
+                      response_model=Entity, responses=NOT_FOUND)
 
 
-@api.get("/accounts/{account_id}")
+@api.get("/accounts/{account_id}", response_model=Account, responses=NOT_FOUND)
 def api_account(request: Request, user: Viewer, account_id: str) -> dict[str, Any]:
     """One account with its networks, linked entities and latest sessions."""
     account = explore.get_account(graph_of(request), account_id)

@@ -22,11 +22,19 @@ from app.queries.limits import LimitsError, ceilings, current_limits, set_limits
 from app.queries.params import ParamError
 from app.queries.results import cell, to_csv
 from app.queries.runner import QueryResult, masked, run_query, run_saved_query
+from app.web.api_models import Limits, QueryDescription, QueryList, QueryRun
 from app.web.pages import Viewer, render
+from app.web.problems import API_PROBLEMS, QueryProblem, problems
 from app.web.security import check_csrf, graph_of, require
 
 router = APIRouter(prefix="/queries", include_in_schema=False)
-api = APIRouter(prefix="/api/queries", tags=["queries"])
+api = APIRouter(prefix="/api/queries", tags=["queries"], responses=API_PROBLEMS)
+# What a run answers: its rows, or why not (the guard 403, bad values 422, the server
+# 400, time 504).
+RUN_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    200: {"model": QueryRun, "description": "The rows"},
+    **problems(400, 504, model=QueryProblem)}
+NOT_FOUND = problems(404)
 Analyst = Annotated[User, Depends(require("analyst"))]
 Admin = Annotated[User, Depends(require("admin"))]
 # Query-string names the pages use themselves; the rest are the query's parameters.
@@ -320,7 +328,7 @@ def _describe(query: QueryDef) -> dict[str, Any]:
             "cypher": query.body}
 
 
-@api.get("")
+@api.get("", response_model=QueryList)
 def api_list(request: Request, user: Viewer,
              q: Annotated[str, Query(max_length=200)] = "",
              category: Annotated[str, Query(max_length=60)] = "") -> dict[str, Any]:
@@ -351,7 +359,7 @@ class AdhocRun(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-@api.post("/run", dependencies=[Depends(check_csrf)])
+@api.post("/run", dependencies=[Depends(check_csrf)], responses=RUN_PROBLEMS)
 def api_run_adhoc(request: Request, user: Analyst, body: AdhocRun) -> Response:
     """Run ad-hoc Cypher under the guard (analysts)."""
     try:
@@ -363,19 +371,19 @@ def api_run_adhoc(request: Request, user: Analyst, body: AdhocRun) -> Response:
     return Response(json.dumps(result.as_dict(), default=str), media_type="application/json")
 
 
-@api.get("/limits")
+@api.get("/limits", response_model=Limits)
 def api_limits(request: Request, user: Viewer) -> dict[str, Any]:
     """The timeout and caps every run gets."""
     return current_limits(graph_of(request)).as_dict()
 
 
-@api.get("/{name}")
+@api.get("/{name}", response_model=QueryDescription, responses=NOT_FOUND)
 def api_get(request: Request, user: Viewer, name: str) -> dict[str, Any]:
     """One query: metadata, parameters and Cypher."""
     return _describe(_find(request, name, user))
 
 
-@api.get("/{name}/run")
+@api.get("/{name}/run", responses={**NOT_FOUND, **RUN_PROBLEMS})
 def api_run(request: Request, user: Viewer, name: str) -> Response:
     """Run a saved query; parameters in the query string."""
     query = _find(request, name, user)
