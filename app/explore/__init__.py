@@ -125,15 +125,30 @@ def get_network(graph: Graph, run_id: str | None, network_id: str) -> dict[str, 
         rows = graph.read("explore/network_in_latest_run", network_id=network_id)
     else:
         rows = graph.read("explore/network", run_id=run_id, network_id=network_id)
-    if not rows:
-        return None
-    network = dict(rows[0]["network"])
+    return _network_of(rows[0]) if rows else None
+
+
+def _network_of(row: dict[str, Any]) -> dict[str, Any]:
+    network = dict(row["network"])
     network["features"] = sorted(_json(network.get("evidence"), []),
                                  key=lambda f: -f["contribution"])
     network["lineage"] = _json(network.get("lineage"), {})
-    network["previous_size"] = rows[0]["previous_size"]
-    network["previous_run"] = rows[0]["previous_run"]
+    network["previous_size"] = row["previous_size"]
+    network["previous_run"] = row["previous_run"]
     return network
+
+
+def network_with_members(graph: Graph, run_id: str | None, network_id: str, *, sort: str,
+                         descending: bool, page: int,
+                         per_page: int) -> tuple[dict[str, Any], Page] | None:
+    """A network (as `get_network`) and a page of its members, in one round trip."""
+    rows = graph.read("explore/network_with_members", run_id=run_id, network_id=network_id,
+                      sort=sort, direction=1 if descending else -1,
+                      skip=(page - 1) * per_page, limit=per_page)
+    if not rows:
+        return None
+    network = _network_of(rows[0])
+    return network, Page(rows[0]["members"], page, per_page, network["size"])
 
 
 def network_members(graph: Graph, run_id: str, network_id: str, *, sort: str,

@@ -6,12 +6,14 @@ header only the named block of the same template is rendered.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from app import explore
@@ -54,15 +56,40 @@ MemberSort = Literal["score", "sessions", "tokens", "created", "reasoning"]
 Order = Literal["asc", "desc"]
 
 
+# Rendered fragments that can never change (their data belongs to a complete
+# run and they show nothing of the user's), by template, block and data key.
+_FRAGMENTS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_FRAGMENTS_SIZE = 64
+_fragments_lock = threading.Lock()
+
+
 def render(request: Request, name: str, context: dict[str, Any], block: str | None = None,
-           status_code: int = 200) -> Response:
+           status_code: int = 200, immutable: tuple[Any, ...] | None = None) -> Response:
+    """The page, or with an `HX-Request` header only its `block`.
+
+    `immutable` names the data of a block that never changes (e.g. a complete
+    run's network): its rendered fragment is then kept per process.
+    """
     templates = request.app.state.templates
+    fragment = block is not None and request.headers.get("hx-request") == "true"
+    key = (name, block, *immutable) if fragment and immutable is not None else None
+    if key is not None:
+        with _fragments_lock:
+            body = _FRAGMENTS.get(key)
+        if body is not None:
+            return HTMLResponse(body, status_code=status_code)
     context = {"user": getattr(request.state, "user", None),
                "csrf_token": csrf_token(request), **context}
-    if block and request.headers.get("hx-request") == "true":
-        return templates.TemplateResponse(request, name, context, status_code=status_code,
+    if not fragment:
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code,
                                           block_name=block)
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    if key is not None:
+        with _fragments_lock:
+            _FRAGMENTS[key] = bytes(response.body)
+            while len(_FRAGMENTS) > _FRAGMENTS_SIZE:
+                _FRAGMENTS.popitem(last=False)
+    return response
 
 
 # -- sign-in ------------------------------------------------------------------
@@ -133,17 +160,24 @@ def _network_or_404(request: Request, network_id: str, run: str | None) -> dict[
     """The network in the chosen run (the latest by default), or a 404 that says why."""
     network = explore.get_network(graph_of(request), run, network_id)
     if network is None:
-        raise HTTPException(404, f"no network {network_id} in run {run}" if run else
-                            f"no network {network_id} in the latest detection run")
+        raise _no_network(network_id, run)
     return network
 
 
-def _members(request: Request, network: dict[str, Any], sort: str, order: str, page: int,
-             per_page: int) -> explore.Page:
-    return explore.network_members(graph_of(request), network["run_id"],
-                                   network["network_id"], sort=sort,
-                                   descending=order == "desc", page=page, per_page=per_page,
-                                   total=network["size"])
+def _no_network(network_id: str, run: str | None) -> HTTPException:
+    return HTTPException(404, f"no network {network_id} in run {run}" if run else
+                         f"no network {network_id} in the latest detection run")
+
+
+def _with_members(request: Request, network_id: str, run: str | None, sort: str, order: str,
+                  page: int, per_page: int) -> tuple[dict[str, Any], explore.Page]:
+    """The network and a page of its members, or the 404 of `_network_or_404`."""
+    found = explore.network_with_members(graph_of(request), run, network_id, sort=sort,
+                                         descending=order == "desc", page=page,
+                                         per_page=per_page)
+    if found is None:
+        raise _no_network(network_id, run)
+    return found
 
 
 @router.get("/networks/{network_id}", include_in_schema=False)
@@ -151,8 +185,7 @@ def network_page(request: Request, user: Viewer, network_id: str, run: RunId = N
                  sort: MemberSort = "score", order: Order = "desc",
                  page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                  per_page: Annotated[int, Query(ge=10, le=500)] = 50) -> Response:
-    network = _network_or_404(request, network_id, run)
-    members = _members(request, network, sort, order, page, per_page)
+    network, members = _with_members(request, network_id, run, sort, order, page, per_page)
     return render(request, "network.html", {
         "network": network, "run_id": network["run_id"], "members": members,
         "filters": {"sort": sort, "order": order, "per_page": per_page},
@@ -177,7 +210,8 @@ def network_activity(request: Request, user: Viewer, network_id: str,
     activity = explore.network_activity(graph_of(request), network["run_id"], network_id)
     return render(request, "network_activity.html",
                   {"network": network, "run_id": network["run_id"], **activity},
-                  block="panel")
+                  block="panel", immutable=(graph_of(request).database, network["run_id"],
+                                            network_id))
 
 
 # -- account ----------------------------------------------------------------------
@@ -337,8 +371,7 @@ def api_network_members(request: Request, user: Viewer, network_id: str, run: Ru
                         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                         per_page: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """A page of a network's members."""
-    network = _network_or_404(request, network_id, run)
-    members = _members(request, network, sort, order, page, per_page)
+    network, members = _with_members(request, network_id, run, sort, order, page, per_page)
     return {"network_id": network_id, "run_id": network["run_id"], "members": members.rows,
             "total": members.total, "page": page, "pages": members.pages}
 
