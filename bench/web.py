@@ -88,7 +88,11 @@ def served(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, psutil.
         yield base, psutil.Process(child.pid)
     finally:
         child.terminate()
-        child.wait(timeout=20)
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:   # a request still running: no need to wait
+            child.kill()
+            child.wait()
 
 
 def signed_in(base: str) -> httpx.Client:
