@@ -50,10 +50,15 @@ def request_mix(client: httpx.Client) -> list[str]:
     return urls
 
 
+# Requests that failed or took over 10 s in the last drive: (url, answered 200, seconds).
+troubles: list[tuple[str, bool, float]] = []
+
+
 def drive(clients: list[httpx.Client], urls: list[str], requests: int | None,
           seconds: float | None, on_tick: object = None) -> tuple[list[float], int, float]:
     timings: list[float] = []
     errors = [0]
+    troubles.clear()
     lock = threading.Lock()
     counter = itertools.count()
     deadline = time.monotonic() + seconds if seconds else None
@@ -66,10 +71,13 @@ def drive(clients: list[httpx.Client], urls: list[str], requests: int | None,
             if (requests is not None and done >= requests) or \
                     (deadline is not None and time.monotonic() > deadline):
                 return
-            took, ok = timed_get(client, rng.choice(urls))
+            url = rng.choice(urls)
+            took, ok = timed_get(client, url)
             with lock:
                 timings.append(took)
                 errors[0] += 0 if ok else 1
+                if not ok or took > 10:
+                    troubles.append((url, ok, took))
 
     began = time.monotonic()
     threads = [threading.Thread(target=work, args=(c, i)) for i, c in enumerate(clients)]
@@ -117,6 +125,8 @@ def main() -> None:
           f"p95 {percentile(timings, .95) * 1000:.1f}  p99 {percentile(timings, .99) * 1000:.1f}  "
           f"max {max(timings) * 1000:.1f}")
     print("app RSS MiB over time: " + ", ".join(f"{t:.0f}s {m:.0f}" for t, m in memory))
+    for url, ok, took in troubles:
+        print(f"{'slow' if ok else 'failed'}: {url} after {took:.1f} s")
 
 
 if __name__ == "__main__":
