@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -62,6 +63,9 @@ class Privacy:
     def __init__(self, secret: str, min_accounts: int = DEFAULT_MIN_ACCOUNTS):
         root = hashlib.sha512(b"hydrascope privacy v1\x00" + secret.encode()).digest()
         self._siv = AESSIV(root)  # 64 bytes: AES-256-SIV
+        # One cipher object is not safe to use from several threads at once (the
+        # web app's request threads hung on it under load): one at a time.
+        self._siv_lock = threading.Lock()
         self._alias_key = hashlib.sha256(b"alias\x00" + root).digest()
         self.min_accounts = min_accounts
 
@@ -84,7 +88,8 @@ class Privacy:
         if value is None or isinstance(value, Masked) or not self.is_masked(kind, accounts):
             return value
         text = str(value)
-        sealed = self._siv.encrypt(text.encode(), [kind.encode()])
+        with self._siv_lock:
+            sealed = self._siv.encrypt(text.encode(), [kind.encode()])
         token = base64.urlsafe_b64encode(sealed).decode().rstrip("=")
         return Masked(self.alias(kind, text), kind, token)
 
@@ -94,7 +99,9 @@ class Privacy:
             raise BadToken("not a masked value")
         try:
             sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            return self._siv.decrypt(sealed, [kind.encode()]).decode()
+            with self._siv_lock:
+                opened = self._siv.decrypt(sealed, [kind.encode()])
+            return opened.decode()
         except (InvalidTag, ValueError, UnicodeDecodeError) as exc:
             raise BadToken("not a masked value") from exc
 
