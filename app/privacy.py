@@ -63,8 +63,8 @@ class Privacy:
     def __init__(self, secret: str, min_accounts: int = DEFAULT_MIN_ACCOUNTS):
         root = hashlib.sha512(b"hydrascope privacy v1\x00" + secret.encode()).digest()
         self._siv = AESSIV(root)  # 64 bytes: AES-256-SIV
-        # One cipher object is not safe to use from several threads at once (the
-        # web app's request threads hung on it under load): one at a time.
+        # The web app's request threads share this object; the cipher's docs
+        # promise nothing about concurrent use, so one use at a time.
         self._siv_lock = threading.Lock()
         self._alias_key = hashlib.sha256(b"alias\x00" + root).digest()
         self.min_accounts = min_accounts

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +13,7 @@ from app.db.graph import Graph
 from app.explore.entities import ENTITY_KINDS, RELATION_KINDS, account_url, entity_url
 from app.explore.graphview import PICTURE_NODES, network_picture
 from app.ingest.contract import BadValue, parse_ip
+from app.memo import Memo
 from app.paging import Page, parse_json
 from app.privacy import MASKED_KINDS, BadToken, Privacy, privacy_for
 
@@ -23,7 +22,6 @@ MEMBER_SORTS = ("score", "sessions", "tokens", "created", "reasoning")
 
 
 _json = parse_json
-_cache_lock = threading.Lock()
 
 
 def privacy_of(graph: Graph) -> Privacy:
@@ -93,8 +91,7 @@ def list_networks(graph: Graph, run_id: str, *, suspected_only: bool, min_score:
 
 # The networks of a complete run never change (only detection writes them, and
 # run ids are unique): the filtered list of a run is kept per process.
-_NETWORKS_CACHE: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
-_NETWORKS_CACHE_SIZE = 32
+_NETWORKS: Memo[list[dict[str, Any]]] = Memo(32)
 
 
 def _run_networks(graph: Graph, run_id: str, suspected_only: bool, min_score: float,
@@ -102,8 +99,7 @@ def _run_networks(graph: Graph, run_id: str, suspected_only: bool, min_score: fl
     """The networks of a run that pass the filters, each with its growth (a fresh list
     of shared rows: callers sort it, never change the rows)."""
     key = (graph.database, run_id, suspected_only, min_score, min_size)
-    with _cache_lock:
-        cached = _NETWORKS_CACHE.get(key)
+    cached = _NETWORKS.get(key)
     if cached is not None:
         return list(cached)
     rows = graph.read("explore/networks", run_id=run_id, suspected_only=suspected_only,
@@ -112,11 +108,7 @@ def _run_networks(graph: Graph, run_id: str, suspected_only: bool, min_score: fl
         before = row["previous_size"]
         row["growth"] = None if before is None else row["size"] - before
     # Only runs that are complete are shown, so only those are ever kept.
-    with _cache_lock:
-        _NETWORKS_CACHE[key] = rows
-        while len(_NETWORKS_CACHE) > _NETWORKS_CACHE_SIZE:
-            _NETWORKS_CACHE.popitem(last=False)
-    return list(rows)
+    return list(_NETWORKS.put(key, rows))
 
 
 def get_network(graph: Graph, run_id: str | None, network_id: str) -> dict[str, Any] | None:
@@ -214,8 +206,7 @@ def network_infrastructure(graph: Graph, run_id: str, network_id: str,
 
 
 # Stored summaries are written once, with their network: kept per process, parsed.
-_SUMMARY_CACHE: OrderedDict[tuple[str, str, str, str], Any] = OrderedDict()
-_SUMMARY_CACHE_SIZE = 256
+_SUMMARIES: Memo[Any] = Memo(256)
 
 
 def _stored_summary(graph: Graph, run_id: str, network_id: str, name: str) -> Any:
@@ -224,29 +215,22 @@ def _stored_summary(graph: Graph, run_id: str, network_id: str, name: str) -> An
     Callers must not change what they get: it is shared.
     """
     key = (graph.database, run_id, network_id, name)
-    with _cache_lock:
-        if key in _SUMMARY_CACHE:
-            return _SUMMARY_CACHE[key]
+    cached = _SUMMARIES.get(key)
+    if cached is not None:
+        return cached
     rows = graph.read("explore/network_summary", run_id=run_id, network_id=network_id)
     value = _json(rows[0][name], None) if rows else None
-    if value is not None:
-        with _cache_lock:
-            _SUMMARY_CACHE[key] = value
-            while len(_SUMMARY_CACHE) > _SUMMARY_CACHE_SIZE:
-                _SUMMARY_CACHE.popitem(last=False)
-    return value
+    return _SUMMARIES.put(key, value) if value is not None else None
 
 
 # Activity of a network in a complete run never changes: keep the latest few.
-_ACTIVITY_CACHE: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
-_ACTIVITY_CACHE_SIZE = 128
+_ACTIVITY: Memo[dict[str, Any]] = Memo(128)
 
 
 def network_activity(graph: Graph, run_id: str, network_id: str) -> dict[str, Any]:
     """Sessions per hour as a day-by-hour heatmap, plus the sign-up waves."""
     key = (graph.database, run_id, network_id)
-    with _cache_lock:
-        cached = _ACTIVITY_CACHE.get(key)
+    cached = _ACTIVITY.get(key)
     if cached is not None:
         return cached
     hours = [{**row, "hour": datetime.fromtimestamp(row["hour"] * 3600, UTC).isoformat()}
@@ -255,11 +239,7 @@ def network_activity(graph: Graph, run_id: str, network_id: str) -> dict[str, An
     waves = graph.read("explore/network_signups", run_id=run_id, network_id=network_id,
                        limit=10)
     activity = {"heatmap": activity_heatmap(hours), "waves": waves}
-    with _cache_lock:
-        _ACTIVITY_CACHE[key] = activity
-        while len(_ACTIVITY_CACHE) > _ACTIVITY_CACHE_SIZE:
-            _ACTIVITY_CACHE.popitem(last=False)
-    return activity
+    return _ACTIVITY.put(key, activity)
 
 
 def activity_heatmap(hours: list[dict[str, Any]], max_days: int = 45) -> dict[str, Any]:

@@ -6,9 +6,7 @@ header only the named block of the same template is rendered.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -20,6 +18,7 @@ from app import explore
 from app.auth.signin import sign_in, sign_out
 from app.auth.users import User
 from app.explore.entities import ENTITY_KINDS
+from app.memo import Memo
 from app.privacy import BadToken
 from app.web.api_models import (
     Account,
@@ -58,9 +57,7 @@ Order = Literal["asc", "desc"]
 
 # Rendered fragments that can never change (their data belongs to a complete
 # run and they show nothing of the user's), by template, block and data key.
-_FRAGMENTS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-_FRAGMENTS_SIZE = 64
-_fragments_lock = threading.Lock()
+_FRAGMENTS: Memo[bytes] = Memo(64)
 
 
 def render(request: Request, name: str, context: dict[str, Any], block: str | None = None,
@@ -74,8 +71,7 @@ def render(request: Request, name: str, context: dict[str, Any], block: str | No
     fragment = block is not None and request.headers.get("hx-request") == "true"
     key = (name, block, *immutable) if fragment and immutable is not None else None
     if key is not None:
-        with _fragments_lock:
-            body = _FRAGMENTS.get(key)
+        body = _FRAGMENTS.get(key)
         if body is not None:
             return HTMLResponse(body, status_code=status_code)
     context = {"user": getattr(request.state, "user", None),
@@ -85,10 +81,7 @@ def render(request: Request, name: str, context: dict[str, Any], block: str | No
     response = templates.TemplateResponse(request, name, context, status_code=status_code,
                                           block_name=block)
     if key is not None:
-        with _fragments_lock:
-            _FRAGMENTS[key] = bytes(response.body)
-            while len(_FRAGMENTS) > _FRAGMENTS_SIZE:
-                _FRAGMENTS.popitem(last=False)
+        _FRAGMENTS.put(key, bytes(response.body))
     return response
 
 
