@@ -398,15 +398,16 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1,
     import uvicorn
 
     from app.web.app import create_app
+    from app.web.server import PROTOCOL
 
     say(f"Hydrascope on http://{host}:{port}/ (Ctrl-C stops)")
     if workers > 1:
         # Each worker process builds its app (and driver) from the same environment.
         uvicorn.run("app.web.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="info", access_log=access_log)
+                    workers=workers, log_level="info", access_log=access_log, http=PROTOCOL)
         return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                access_log=access_log)
+                access_log=access_log, http=PROTOCOL)
 
 
 @main.command()

@@ -9,7 +9,9 @@ Serves the app (`hydrascope serve`) in a child process, signs in N clients
 has the clients share a fixed number of requests per kind: the dashboard, the
 page of the largest network, their htmx fragments, the network's lazy panels,
 its graph data, an address page and a search. Prints count, median, p95, p99
-and errors per kind, and the app process's RSS.
+and errors per kind, the CPU each request cost the app, Neo4j and this client
+(all share the machine's cores, so the medians follow their sum), and the app
+process's RSS.
 """
 
 from __future__ import annotations
@@ -56,14 +58,27 @@ def data_env(home: str | None, preset: str) -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def bench_app(home: str | None, preset: str,
-              workers: int = 1) -> Iterator[tuple[str, psutil.Process]]:
-    """The app served over a graph with data, and a viewer login for the clients."""
+def bench_app(home: str | None, preset: str, workers: int = 1
+              ) -> Iterator[tuple[str, psutil.Process, psutil.Process | None]]:
+    """The app served over a graph with data, and a viewer login for the clients; the
+    app's address and process, and the managed Neo4j's process (None when external)."""
     with data_env(home, preset) as env:
         subprocess.run([str(ENTRY_POINT), "user", "add", USER, "--role", "viewer"], env=env,
                        input=PASSWORD + "\n", text=True, capture_output=True, check=False)
-        with served(env, workers) as app:
-            yield app
+        with served(env, workers) as (base, app):
+            yield base, app, managed_neo4j(env)
+
+
+def managed_neo4j(env: dict[str, str]) -> psutil.Process | None:
+    """The managed server's JVM (started with --home-dir under HYDRASCOPE_HOME)."""
+    if env.get("NEO4J_URI") or not env.get("HYDRASCOPE_HOME"):
+        return None
+    home = Path(env["HYDRASCOPE_HOME"]).resolve()
+    for process in psutil.process_iter(["cmdline"]):
+        for arg in process.info["cmdline"] or []:
+            if arg.startswith("--home-dir=") and home in Path(arg[11:]).resolve().parents:
+                return process
+    return None
 
 
 @contextmanager
@@ -171,13 +186,42 @@ def hammer(clients: list[httpx.Client], url: str, headers: dict[str, str],
     return timings, errors[0]
 
 
-def measure(base: str, urls: dict[str, tuple[str, bool]], clients: int,
-            requests: int) -> dict[str, tuple[list[float], int]]:
+def cpu_seconds(processes: list[psutil.Process]) -> list[float]:
+    """CPU seconds (user + system) used so far by each process and its children, and by
+    this client process."""
+    used = []
+    for process in processes:
+        try:
+            tree = [process, *process.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        total = 0.0
+        for member in tree:
+            try:
+                times = member.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        used.append(total)
+    return [*used, time.process_time()]
+
+
+def measure(base: str, urls: dict[str, tuple[str, bool]], clients: int, requests: int,
+            watched: list[psutil.Process]
+            ) -> dict[str, tuple[list[float], int, list[float]]]:
+    """Per kind: each request's seconds, errors, and CPU ms per request of each watched
+    process (with its children) and of this client."""
     sessions = [signed_in(base) for _ in range(clients)]
     for url, fragment in urls.values():          # warm the query plans once
         sessions[0].get(url, headers={"HX-Request": "true"} if fragment else {})
-    results = {kind: hammer(sessions, url, {"HX-Request": "true"} if fragment else {}, requests)
-               for kind, (url, fragment) in urls.items()}
+    results = {}
+    for kind, (url, fragment) in urls.items():
+        before = cpu_seconds(watched)
+        timings, errors = hammer(sessions, url, {"HX-Request": "true"} if fragment else {},
+                                 requests)
+        after = cpu_seconds(watched)
+        results[kind] = (timings, errors, [(b - a) * 1000 / requests
+                                           for a, b in zip(before, after, strict=True)])
     for c in sessions:
         c.close()
     return results
@@ -198,22 +242,27 @@ def main() -> None:
     parser.add_argument("--network", help="the network whose pages to time (default: largest)")
     parser.add_argument("--workers", type=int, default=1, help="app processes")
     args = parser.parse_args()
-    with bench_app(args.home, args.preset, args.workers) as (base, process):
+    with bench_app(args.home, args.preset, args.workers) as (base, process, neo4j):
         with closing(signed_in(base)) as client:
             urls = targets(client, args.network)
         began = time.monotonic()
-        results = measure(base, urls, args.clients, args.requests)
+        results = measure(base, urls, args.clients, args.requests,
+                          [process, *([neo4j] if neo4j else [])])
         wall = time.monotonic() - began
         rss = process.memory_info().rss / 2**20
     print(f"{args.clients} concurrent clients, {args.requests} requests per kind, "
           f"{args.workers} app process(es)")
-    print(f"{'kind':32} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    print(f"{'':55} {'CPU ms per request':>26}")
+    print(f"{'kind':32} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} "
+          f"{'app':>6} {'neo4j':>6} {'client':>6}")
     total = 0
-    for kind, (timings, errors) in results.items():
+    for kind, (timings, errors, cpu) in results.items():
         total += len(timings)
+        app_cpu, *rest = cpu
+        neo4j_cpu = f"{rest[0]:6.1f}" if len(rest) == 2 else f"{'-':>6}"
         print(f"{kind:32} {len(timings):5d} {statistics.median(timings) * 1000:8.1f} "
               f"{percentile(timings, .95) * 1000:8.1f} {percentile(timings, .99) * 1000:8.1f} "
-              f"{errors:6d}")
+              f"{errors:6d} {app_cpu:6.1f} {neo4j_cpu} {rest[-1]:6.1f}")
     print(f"throughput {total / wall:.1f} requests/s over {wall:.1f} s; app RSS {rss:.0f} MiB")
 
 

@@ -81,11 +81,17 @@ def authenticate(graph: Graph, username: str, password: str) -> User | None:
     return User(row["username"], row["role"])
 
 
-def get_user(graph: Graph, username: str) -> User | None:
-    rows = graph.read("users/get_user", username=username)
-    if not rows or not rows[0]["active"]:
+def request_context(graph: Graph, username: str) -> tuple[User | None, str | None]:
+    """The active login of this name (None when unknown or disabled) and the latest
+    complete detection run's id, in one round trip."""
+    row = graph.read("users/request_context", username=username)[0]
+    return _active_user(row), row["latest_run"]
+
+
+def _active_user(row: dict[str, Any]) -> User | None:
+    if not row["active"]:
         return None
-    return User(rows[0]["username"], rows[0]["role"], rows[0]["sessions_valid_after"] or 0.0)
+    return User(row["username"], row["role"], row["sessions_valid_after"] or 0.0)
 
 
 def end_sessions(graph: Graph, username: str) -> None:

@@ -69,9 +69,32 @@ def mask_account(privacy: Privacy, account: dict[str, Any],
 def latest_run(graph: Graph) -> dict[str, Any] | None:
     """The latest complete detection run, with its counts and changes parsed."""
     runs = graph.read("explore/runs", limit=1)
-    if not runs:
+    return _run_of(runs[0]) if runs else None
+
+
+def latest_run_id(graph: Graph) -> str | None:
+    run = latest_run(graph)
+    return None if run is None else str(run["run_id"])
+
+
+# A complete run's row never changes (run ids are unique): kept per process.
+_RUNS: Memo[dict[str, Any]] = Memo(16)
+
+
+def get_run(graph: Graph, run_id: str | None) -> dict[str, Any] | None:
+    """A complete detection run by id (None for no id, or a run not complete)."""
+    if run_id is None:
         return None
-    run = dict(runs[0])
+    key = (graph.database, run_id)
+    cached = _RUNS.get(key)
+    if cached is not None:
+        return dict(cached)
+    rows = graph.read("explore/run", run_id=run_id)
+    return dict(_RUNS.put(key, _run_of(rows[0]))) if rows else None
+
+
+def _run_of(row: dict[str, Any]) -> dict[str, Any]:
+    run = dict(row)
     for key in ("counts", "changes", "population"):
         run[key] = _json(run.get(key), {})
     return run
@@ -111,13 +134,25 @@ def _run_networks(graph: Graph, run_id: str, suspected_only: bool, min_score: fl
     return list(_NETWORKS.put(key, rows))
 
 
+# A network of a complete run never changes (only detection writes networks):
+# kept per process, parsed. Callers get a copy of the top level.
+_SNAPSHOTS: Memo[dict[str, Any]] = Memo(256)
+
+
 def get_network(graph: Graph, run_id: str | None, network_id: str) -> dict[str, Any] | None:
     """A network of a run (of the latest complete run when `run_id` is None)."""
     if run_id is None:
         rows = graph.read("explore/network_in_latest_run", network_id=network_id)
-    else:
-        rows = graph.read("explore/network", run_id=run_id, network_id=network_id)
-    return _network_of(rows[0]) if rows else None
+        return _network_of(rows[0]) if rows else None
+    key = (graph.database, run_id, network_id)
+    cached = _SNAPSHOTS.get(key)
+    if cached is not None:
+        return dict(cached)
+    rows = graph.read("explore/network", run_id=run_id, network_id=network_id)
+    if not rows:
+        return None
+    network = _network_of(rows[0])
+    return dict(_SNAPSHOTS.put(key, network)) if rows[0]["complete"] else network
 
 
 def _network_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -128,19 +163,6 @@ def _network_of(row: dict[str, Any]) -> dict[str, Any]:
     network["previous_size"] = row["previous_size"]
     network["previous_run"] = row["previous_run"]
     return network
-
-
-def network_with_members(graph: Graph, run_id: str | None, network_id: str, *, sort: str,
-                         descending: bool, page: int,
-                         per_page: int) -> tuple[dict[str, Any], Page] | None:
-    """A network (as `get_network`) and a page of its members, in one round trip."""
-    rows = graph.read("explore/network_with_members", run_id=run_id, network_id=network_id,
-                      sort=sort, direction=1 if descending else -1,
-                      skip=(page - 1) * per_page, limit=per_page)
-    if not rows:
-        return None
-    network = _network_of(rows[0])
-    return network, Page(rows[0]["members"], page, per_page, network["size"])
 
 
 def network_members(graph: Graph, run_id: str, network_id: str, *, sort: str,

@@ -129,7 +129,7 @@ def dashboard(request: Request, user: Viewer,
               page: Annotated[int, Query(ge=1, le=100_000)] = 1,
               per_page: Annotated[int, Query(ge=5, le=200)] = 25) -> Response:
     graph = graph_of(request)
-    run = explore.latest_run(graph)
+    run = explore.get_run(graph, latest_run_id(request))
     networks = None
     if run:
         networks = explore.list_networks(
@@ -149,9 +149,22 @@ RunId = Annotated[str | None, Query(max_length=64, description="a detection run 
                                                            "the latest run when absent")]
 
 
+def latest_run_id(request: Request) -> str | None:
+    """The latest complete detection run's id (None before the first): read with the
+    signed-in user (see security.current_user), else now."""
+    run_id = getattr(request.state, "latest_run", _UNKNOWN)
+    if run_id is _UNKNOWN:
+        run_id = request.state.latest_run = explore.latest_run_id(graph_of(request))
+    return run_id if isinstance(run_id, str) else None
+
+
+_UNKNOWN = object()
+
+
 def _network_or_404(request: Request, network_id: str, run: str | None) -> dict[str, Any]:
     """The network in the chosen run (the latest by default), or a 404 that says why."""
-    network = explore.get_network(graph_of(request), run, network_id)
+    run_id = run or latest_run_id(request)
+    network = explore.get_network(graph_of(request), run_id, network_id) if run_id else None
     if network is None:
         raise _no_network(network_id, run)
     return network
@@ -165,12 +178,11 @@ def _no_network(network_id: str, run: str | None) -> HTTPException:
 def _with_members(request: Request, network_id: str, run: str | None, sort: str, order: str,
                   page: int, per_page: int) -> tuple[dict[str, Any], explore.Page]:
     """The network and a page of its members, or the 404 of `_network_or_404`."""
-    found = explore.network_with_members(graph_of(request), run, network_id, sort=sort,
-                                         descending=order == "desc", page=page,
-                                         per_page=per_page)
-    if found is None:
-        raise _no_network(network_id, run)
-    return found
+    network = _network_or_404(request, network_id, run)
+    members = explore.network_members(graph_of(request), network["run_id"], network_id,
+                                      sort=sort, descending=order == "desc", page=page,
+                                      per_page=per_page, total=network["size"] or 0)
+    return network, members
 
 
 @router.get("/networks/{network_id}", include_in_schema=False)
@@ -226,8 +238,7 @@ EntityPerPage = Annotated[int, Query(ge=10, le=500)]
 
 def _entity_or_404(request: Request, kind: str, key: str, run: str | None, page: int,
                    per_page: int) -> dict[str, Any]:
-    latest = explore.latest_run(graph_of(request))
-    run_id = run or (latest["run_id"] if latest else None)
+    run_id = run or latest_run_id(request)
     entity = explore.get_entity(graph_of(request), kind, key, run_id=run_id, page=page,
                                 per_page=per_page)
     if entity is None:
@@ -339,7 +350,7 @@ def api_networks(request: Request, user: Viewer, suspected: bool = True,
                  page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                  per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     """Networks of the latest run (or none before the first run)."""
-    run = explore.latest_run(graph_of(request))
+    run = explore.get_run(graph_of(request), latest_run_id(request))
     if run is None:
         return {"run": None, "networks": [], "total": 0}
     result = explore.list_networks(graph_of(request), run["run_id"], suspected_only=suspected,

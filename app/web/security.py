@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import HTTPException, Request
 
 from app.auth.tokens import user_for_token
-from app.auth.users import User, get_user
+from app.auth.users import User, request_context
 from app.db.graph import Graph
 
 SESSION_USER = "user"
@@ -83,7 +83,9 @@ def current_user(request: Request) -> User:
         request.state.user = by_token
         return by_token
     name = request.session.get(SESSION_USER)
-    user = get_user(graph_of(request), name) if name else None
+    user = None
+    if name:
+        user, request.state.latest_run = request_context(graph_of(request), name)
     since = request.session.get(SESSION_SINCE)
     if user is None or not isinstance(since, (int, float)) or since < user.sessions_valid_after:
         # Unknown, disabled, or signed out everywhere after this session began.
