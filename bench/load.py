@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--soak", type=float, help="run for this many seconds instead")
     args = parser.parse_args()
-    with bench_app(args.home, args.preset) as (base, process):
+    with bench_app(args.home, args.preset) as (base, process, _neo4j):
         with closing(signed_in(base)) as client:
             urls = request_mix(client)
         clients = [signed_in(base) for _ in range(args.clients)]
