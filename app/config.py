@@ -69,6 +69,11 @@ class Settings(BaseSettings):
                                  validation_alias=_env("HYDRASCOPE_QUERY_MAX_BYTES"))
     query_max_bytes_ceiling: int = Field(default=50_000_000, ge=1000,
                                          validation_alias=_env("HYDRASCOPE_QUERY_BYTES_CEILING"))
+    # Saved and ad-hoc queries one app process runs at once; more wait for a
+    # slot (up to their timeout). Analytic queries that scan sessions can fill
+    # Neo4j's transaction memory and starve every page if all run together.
+    query_slots: int = Field(default=2, ge=1, le=64,
+                             validation_alias=_env("HYDRASCOPE_QUERY_SLOTS"))
 
     cypher_dir: Path = PROJECT_ROOT / "cypher"
     templates_dir: Path = PROJECT_ROOT / "templates"

@@ -83,10 +83,15 @@ def managed_neo4j(env: dict[str, str]) -> psutil.Process | None:
 
 @contextmanager
 def served(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, psutil.Process]]:
+    """`hydrascope serve` in a child. Its log goes to a file, never to a pipe nobody
+    reads (a full pipe would stall the app at its next log line); the file's
+    path is printed when it holds an error."""
     port = free_port()
-    child = subprocess.Popen([str(ENTRY_POINT), "serve", "--port", str(port), "--workers",
-                              str(workers)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log_path = Path(tempfile.gettempdir()) / f"hydrascope-bench-app-{port}.log"
+    with open(log_path, "w", encoding="utf-8") as log:
+        child = subprocess.Popen([str(ENTRY_POINT), "serve", "--port", str(port), "--workers",
+                                  str(workers), "--no-access-log"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -97,8 +102,7 @@ def served(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, psutil.
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or child.poll() is not None:
-                raise SystemExit("the app did not start: " + (child.stderr.read()
-                                                               if child.stderr else ""))
+                raise SystemExit("the app did not start:\n" + log_path.read_text())
             time.sleep(0.2)
         yield base, psutil.Process(child.pid)
     finally:
@@ -108,6 +112,11 @@ def served(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, psutil.
         except subprocess.TimeoutExpired:   # a request still running: no need to wait
             child.kill()
             child.wait()
+        text = log_path.read_text(errors="replace")
+        if "Traceback" in text or "ERROR" in text:
+            print(f"the app logged errors: {log_path}", file=sys.stderr)
+        else:
+            log_path.unlink(missing_ok=True)
 
 
 def signed_in(base: str) -> httpx.Client:

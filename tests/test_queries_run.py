@@ -16,8 +16,8 @@ from app.db.graph import Graph
 from app.db.migrations import clear_graph
 from app.detect.run import run_detection
 from app.ingest.loader import load_directory
-from app.queries import store
-from app.queries.guard import QueryRefused, QueryTimeout, check_plan, check_text
+from app.queries import runner, store
+from app.queries.guard import QueryFailed, QueryRefused, QueryTimeout, check_plan, check_text
 from app.queries.library import QueryDef, UnknownQuery, load_library
 from app.queries.limits import LimitsError, QueryLimits, current_limits, set_limits
 from app.queries.params import parse_values
@@ -225,3 +225,21 @@ def test_own_queries_are_checked_before_saving(fields: tuple[Any, ...],
         return
     with pytest.raises((store.SavedQueryError, QueryRefused), match=problem):
         store.build_query(*fields)
+
+
+def test_queries_wait_for_a_free_slot_then_say_busy(loaded: Graph) -> None:
+    # Every slot taken (here by the test itself): a query waits up to its timeout,
+    # then says the graph is busy instead of piling onto Neo4j's memory.
+    limits = QueryLimits(timeout_seconds=0.3, max_rows=10, max_bytes=100_000)
+    slots = loaded.settings.query_slots
+    held = [runner._slot(loaded, limits) for _ in range(slots)]
+    for slot in held:
+        slot.__enter__()
+    try:
+        with pytest.raises(QueryFailed, match="busy"):
+            run_query(loaded, "RETURN 1 AS one", {}, actor="test", limits=limits)
+    finally:
+        for slot in held:
+            slot.__exit__(None, None, None)
+    assert run_query(loaded, "RETURN 1 AS one", {}, actor="test",
+                     limits=limits).records == [[1]]

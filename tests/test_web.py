@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from neo4j import READ_ACCESS
+from neo4j.exceptions import TransientError
 
 from app.auth.users import create_user
 from app.config import Settings
-from app.db.graph import Graph
+from app.db.graph import READ_RETRY_PAUSES, Graph
 from app.detect.run import run_detection
 from app.ingest.loader import load_directory
 from app.synth.generator import generate
@@ -180,3 +184,38 @@ def test_empty_state_before_any_run(graph: Graph, client: TestClient) -> None:
     sign_in(client)
     page = soup(client.get("/"))
     assert "No detection run yet" in page.select_one("h1").text
+
+
+class FlakyReads:
+    """The app's real graph, whose next `failures` reads fail first as a transient
+    server error would (Neo4j out of transaction memory for a moment)."""
+
+    def __init__(self, graph: Graph, failures: int):
+        self.real_session = graph.session
+        self.failures = failures
+
+    @contextmanager
+    def session(self, **kwargs: Any) -> Iterator[Any]:
+        with self.real_session(**kwargs) as session:
+            if self.failures > 0 and kwargs.get("default_access_mode") == READ_ACCESS:
+                self.failures -= 1
+                raise TransientError("The allocation of an extra 2.0 MiB would use more "
+                                     "than the limit 2.1 GiB")
+            yield session
+
+
+def test_a_busy_graph_is_retried_then_answered_503(loaded: Graph, client: TestClient,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in(client)
+    graph: Graph = client.app.state.graph  # type: ignore[attr-defined]
+    flaky = FlakyReads(graph, failures=len(READ_RETRY_PAUSES))
+    monkeypatch.setattr(graph, "session", flaky.session)
+    assert client.get("/").status_code == 200         # the retries got through
+    assert flaky.failures == 0
+    for url, wants_json in (("/", False), ("/api/networks", True)):
+        flaky.failures = len(READ_RETRY_PAUSES) + 1   # one more than is retried
+        answer = client.get(url)
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "2"
+        text = answer.json()["detail"] if wants_json else soup(answer).select_one("h1").text
+        assert "busy" in text.lower()
+    assert client.get("/").status_code == 200

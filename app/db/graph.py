@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from neo4j import READ_ACCESS, Driver, GraphDatabase, Record, Session
-from neo4j.exceptions import AuthError, DriverError, Neo4jError
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, TransientError
 
 from app.config import Settings
 from app.db.cypher import load_statement
@@ -69,6 +70,10 @@ def row_of(record: Record) -> dict[str, Any]:
         return record.data()
 
 
+# Pauses before the retries of a read that failed for a transient reason.
+READ_RETRY_PAUSES = (0.1, 0.4)
+
+
 class Graph:
     """Runs the statements of cypher/ by name against one database."""
 
@@ -90,13 +95,23 @@ class Graph:
 
         One auto-commit read: a single round trip (BEGIN, RUN, PULL and COMMIT
         of a managed transaction cost two, and CPU on both ends, on every page
-        request). A read has nothing to undo; a transient failure surfaces
-        as an error page, as a lost server does, instead of being retried for
-        up to 30 seconds while the user waits.
+        request). A transient failure (the server short of memory or a lock for
+        a moment) is retried twice within half a second, then raised (the web
+        app answers 503 "busy"), instead of the driver's retries for up to 30
+        seconds while the user waits. A lost server is raised at once.
         """
         query = self.statement(name)
-        with self.session(default_access_mode=READ_ACCESS) as session:
-            return [row_of(record) for record in session.run(query, params)]
+        for pause in (*READ_RETRY_PAUSES, None):
+            try:
+                with self.session(default_access_mode=READ_ACCESS) as session:
+                    return [row_of(record) for record in session.run(query, params)]
+            except TransientError:
+                # The server is short of something for a moment (memory, a lock):
+                # a couple of quick retries, then the caller's 503 "busy".
+                if pause is None:
+                    raise
+                time.sleep(pause)
+        raise AssertionError("unreachable")
 
     def stream(self, name: str, /, **params: Any) -> Iterator[tuple[Any, ...]]:
         """Run a named read statement and yield its rows as tuples, without holding them all."""

@@ -324,7 +324,7 @@ class Loader:
             # Missing status means "unchanged" on a known account, "active" on a new one.
             params.append(row)
         return self._upsert_work("ingest/accounts", "ingest/current_accounts", "account_id",
-                                 ACCOUNTS, params)
+                                 ACCOUNTS, params, create_name="ingest/accounts_create")
 
     def _intel_work(self, rows: list[dict[str, Any]]) -> Callable[[Any], int]:
         params = []
@@ -335,11 +335,14 @@ class Loader:
                                  params)
 
     def _upsert_work(self, statement_name: str, current_name: str, key: str, table: Table,
-                     params: list[dict[str, Any]]) -> Callable[[Any], int]:
+                     params: list[dict[str, Any]],
+                     create_name: str | None = None) -> Callable[[Any], int]:
         """Write the rows that add or change something; unchanged rows are skipped, so
-        rerunning a load costs a read, not a rewrite."""
+        rerunning a load costs a read, not a rewrite. With `create_name`, rows the
+        graph does not hold yet go through that (cheaper) create statement."""
         statement = self.graph.statement(statement_name)
         current_q = self.graph.statement(current_name)
+        create_q = self.graph.statement(create_name) if create_name else None
         columns = [c.name for c in table.columns]
         stored_name = {"ip": "address"}
 
@@ -348,9 +351,10 @@ class Loader:
                        for rec in tx.run(current_q, ids=[p[key] for p in params])}
             changed = [p for p in params
                        if not _same(p, current.get(p[key]), columns, stored_name)]
-            if not changed:
-                return 0
-            return int(tx.run(statement, rows=changed).single(strict=True)["created"])
+            if create_q is None:
+                return _created(tx, statement, changed)
+            return (_created(tx, create_q, [p for p in changed if p[key] not in current])
+                    + _created(tx, statement, [p for p in changed if p[key] in current]))
 
         return work
 
@@ -426,6 +430,13 @@ def session_entity_params(rows: list[dict[str, Any]]
         if param != "templates":
             rollups[param] = list(pairs.values())
     return nodes, rollups
+
+
+def _created(tx: Any, statement: str, rows: list[dict[str, Any]]) -> int:
+    """Run a batch statement over rows (none: nothing to do); how many it created."""
+    if not rows:
+        return 0
+    return int(tx.run(statement, rows=rows).single(strict=True)["created"])
 
 
 def _same(row: dict[str, Any], stored: dict[str, Any] | None, columns: list[str],

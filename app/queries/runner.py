@@ -6,7 +6,10 @@ one timeout, one row and size cap, one audit event per run.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,9 +117,10 @@ def run_query(graph: Graph, cypher: str, params: dict[str, Any], *, actor: str,
         details["cypher"] = cypher[:4000]
     try:
         statement = check_text(cypher)
-        plan = _explain(graph, statement, params)
-        check_plan(plan.query_type, plan.plan)
-        rows = _run(graph, statement, params, limits)
+        with _slot(graph, limits):
+            plan = _explain(graph, statement, params)
+            check_plan(plan.query_type, plan.plan)
+            rows = _run(graph, statement, params, limits)
     except (QueryRefused, QueryTimeout, QueryFailed, ParamError) as exc:
         outcome = {QueryRefused: "refused", QueryTimeout: "timeout"}.get(type(exc), "error")
         details.update(duration_ms=_ms(began), rows=0, message=str(exc))
@@ -130,6 +134,25 @@ def run_query(graph: Graph, cypher: str, params: dict[str, Any], *, actor: str,
     record(graph, actor, "query.run", target=target, source=source, outcome="ok",
            details=details)
     return result
+
+
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _slot(graph: Graph, limits: QueryLimits) -> Iterator[None]:
+    """One of the process's `query_slots`, waited for up to the query's timeout."""
+    size = graph.settings.query_slots
+    with _SLOTS_LOCK:
+        slots = _SLOTS.setdefault(size, threading.BoundedSemaphore(size))
+    if not slots.acquire(timeout=limits.timeout_seconds):
+        raise QueryFailed(f"the graph is busy with {size} other queries; try again in a "
+                          "moment")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def _ms(began: float) -> int:

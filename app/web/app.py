@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2_fragments.fastapi import Jinja2Blocks
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -107,6 +107,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                 headers={"Retry-After": "10"})
         response = page(request, 503, "Graph unavailable", message)
         response.headers["Retry-After"] = "10"
+        return response
+
+    @app.exception_handler(TransientError)
+    async def graph_busy(request: Request, _exc: Exception) -> Response:
+        # Still transient after Graph.read's retries (e.g. Neo4j's transaction
+        # memory is full of other queries): worth a retry, never a 500.
+        message = "The graph database is busy; try again in a moment."
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503,
+                                headers={"Retry-After": "2"})
+        response = page(request, 503, "Graph busy", message)
+        response.headers["Retry-After"] = "2"
         return response
 
     @app.exception_handler(RequestValidationError)
