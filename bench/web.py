@@ -5,8 +5,9 @@
                                                         # e.g. the seed/10 preset
 
 Serves the app (`hydrascope serve`) in a child process, signs in N clients
-(threads, one HTTP connection each), warms every URL once (query plans), then
-has the clients share a fixed number of requests per kind: the dashboard, the
+(threads, one HTTP connection each), warms every URL with unmeasured requests
+(query plans, caches, the JIT of a freshly started Neo4j), then has the clients
+share a fixed number of requests per kind: the dashboard, the
 page of the largest network, their htmx fragments, the network's lazy panels,
 its graph data, an address page and a search. Prints count, median, p95, p99
 and errors per kind, the CPU each request cost the app, Neo4j and this client
@@ -216,13 +217,15 @@ def cpu_seconds(processes: list[psutil.Process]) -> list[float]:
 
 
 def measure(base: str, urls: dict[str, tuple[str, bool]], clients: int, requests: int,
-            watched: list[psutil.Process]
+            watched: list[psutil.Process], warmup: int = 1
             ) -> dict[str, tuple[list[float], int, list[float]]]:
     """Per kind: each request's seconds, errors, and CPU ms per request of each watched
     process (with its children) and of this client."""
     sessions = [signed_in(base) for _ in range(clients)]
-    for url, fragment in urls.values():          # warm the query plans once
-        sessions[0].get(url, headers={"HX-Request": "true"} if fragment else {})
+    # Unmeasured rounds first: query plans, per-process caches and the JIT of a
+    # freshly started Neo4j warm up, so the figures are those of a server in use.
+    for url, fragment in urls.values():
+        hammer(sessions, url, {"HX-Request": "true"} if fragment else {}, warmup)
     results = {}
     for kind, (url, fragment) in urls.items():
         before = cpu_seconds(watched)
@@ -250,13 +253,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="per kind of request")
     parser.add_argument("--network", help="the network whose pages to time (default: largest)")
     parser.add_argument("--workers", type=int, default=1, help="app processes")
+    parser.add_argument("--warmup", type=int, default=100,
+                        help="unmeasured requests per kind first (plans, caches, JIT)")
     args = parser.parse_args()
     with bench_app(args.home, args.preset, args.workers) as (base, process, neo4j):
         with closing(signed_in(base)) as client:
             urls = targets(client, args.network)
         began = time.monotonic()
         results = measure(base, urls, args.clients, args.requests,
-                          [process, *([neo4j] if neo4j else [])])
+                          [process, *([neo4j] if neo4j else [])], warmup=max(1, args.warmup))
         wall = time.monotonic() - began
         rss = process.memory_info().rss / 2**20
     print(f"{args.clients} concurrent clients, {args.requests} requests per kind, "

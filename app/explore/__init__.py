@@ -170,7 +170,7 @@ def network_members(graph: Graph, run_id: str, network_id: str, *, sort: str,
     rows = graph.read("explore/network_members", run_id=run_id, network_id=network_id,
                       sort=sort, direction=1 if descending else -1,
                       skip=(page - 1) * per_page, limit=per_page)
-    return Page(rows, page, per_page, total)
+    return Page(rows[0]["members"], page, per_page, total)
 
 
 def get_account(graph: Graph, account_id: str) -> dict[str, Any] | None:

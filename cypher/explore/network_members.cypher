@@ -14,8 +14,11 @@ WITH a, m,
 ORDER BY key * $direction DESC, a.account_id
 SKIP $skip
 LIMIT $limit
-RETURN a.account_id AS account_id, a.status AS status, toString(a.created_at) AS created_at,
-       a.plan AS plan, a.country AS country, a.sessions AS sessions,
-       coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) AS tokens,
-       a.reasoning_sessions AS reasoning, m.score AS score, m.flagged AS flagged,
-       m.strength AS strength;
+// One row holding the page as a list: the driver reads one record instead of
+// one per member (a millisecond of the app's CPU per page).
+RETURN collect({account_id: a.account_id, status: a.status,
+                created_at: toString(a.created_at), plan: a.plan, country: a.country,
+                sessions: a.sessions,
+                tokens: coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0),
+                reasoning: a.reasoning_sessions, score: m.score, flagged: m.flagged,
+                strength: m.strength}) AS members;
