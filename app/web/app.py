@@ -97,29 +97,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return page(request, exc.status_code, titles.get(exc.status_code, "Cannot do that"),
                     str(exc.detail))
 
+    def retry_later(request: Request, title: str, message: str, seconds: int) -> Response:
+        """A 503 that says when to try again (page or JSON)."""
+        headers = {"Retry-After": str(seconds)}
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503, headers=headers)
+        response = page(request, 503, title, message)
+        response.headers.update(headers)
+        return response
+
     @app.exception_handler(ServiceUnavailable)
     @app.exception_handler(SessionExpired)
     async def graph_unavailable(request: Request, _exc: Exception) -> Response:
         # The driver reconnects on its own once Neo4j is back: no restart needed.
-        message = "The graph database does not answer; try again in a moment."
-        if _wants_json(request):
-            return JSONResponse({"detail": message}, status_code=503,
-                                headers={"Retry-After": "10"})
-        response = page(request, 503, "Graph unavailable", message)
-        response.headers["Retry-After"] = "10"
-        return response
+        return retry_later(request, "Graph unavailable",
+                           "The graph database does not answer; try again in a moment.", 10)
 
     @app.exception_handler(TransientError)
     async def graph_busy(request: Request, _exc: Exception) -> Response:
         # Still transient after Graph.read's retries (e.g. Neo4j's transaction
         # memory is full of other queries): worth a retry, never a 500.
-        message = "The graph database is busy; try again in a moment."
-        if _wants_json(request):
-            return JSONResponse({"detail": message}, status_code=503,
-                                headers={"Retry-After": "2"})
-        response = page(request, 503, "Graph busy", message)
-        response.headers["Retry-After"] = "2"
-        return response
+        return retry_later(request, "Graph busy",
+                           "The graph database is busy; try again in a moment.", 2)
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
