@@ -149,6 +149,9 @@ RunId = Annotated[str | None, Query(max_length=64, description="a detection run 
                                                            "the latest run when absent")]
 
 
+_UNKNOWN = object()
+
+
 def latest_run_id(request: Request) -> str | None:
     """The latest complete detection run's id (None before the first): read with the
     signed-in user (see security.current_user), else now."""
@@ -156,9 +159,6 @@ def latest_run_id(request: Request) -> str | None:
     if run_id is _UNKNOWN:
         run_id = request.state.latest_run = explore.latest_run_id(graph_of(request))
     return run_id if isinstance(run_id, str) else None
-
-
-_UNKNOWN = object()
 
 
 def _network_or_404(request: Request, network_id: str, run: str | None) -> dict[str, Any]:
