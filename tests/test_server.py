@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import uvicorn
@@ -43,7 +44,10 @@ def _nodelay_of_accepted(http: str) -> int:
         await server.wait_closed()
         return int(value)
 
-    return asyncio.run(main())
+    # A thread of its own: other tests (the browser suite) may leave an event loop
+    # running in this one, and asyncio.run refuses to start inside it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def test_connections_on_the_workers_socket_have_nagle_off() -> None:
