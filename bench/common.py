@@ -7,10 +7,13 @@ import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -60,6 +63,43 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[subprocess.Compl
     if result.returncode != 0:
         raise SystemExit(f"hydrascope {' '.join(args)} failed: {result.stderr.strip()}")
     return result, seconds, peak_mib
+
+
+def run_sampled(args: list[str], env: dict[str, str], every: float = 0.1
+                ) -> tuple[subprocess.CompletedProcess[str], float, float, float]:
+    """Run `hydrascope ARGS` in a child; the result, seconds, the child's own peak
+    RSS and the peak RSS of the child with its children (MiB), sampled every
+    `every` seconds (the bulk loader starts neo4j-admin, a JVM of its own)."""
+    began = time.monotonic()
+    child = subprocess.Popen([str(ENTRY_POINT), *args], env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peaks = [0, 0]
+    done = threading.Event()
+
+    def sample() -> None:
+        process = psutil.Process(child.pid)
+        while not done.is_set():
+            try:
+                own = process.memory_info().rss
+                tree = own
+                for kid in process.children(recursive=True):
+                    with suppress(psutil.NoSuchProcess):
+                        tree += kid.memory_info().rss
+            except psutil.NoSuchProcess:
+                return
+            peaks[0], peaks[1] = max(peaks[0], own), max(peaks[1], tree)
+            done.wait(every)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = child.communicate()
+    done.set()
+    sampler.join()
+    seconds = time.monotonic() - began
+    if child.returncode != 0:
+        raise SystemExit(f"hydrascope {' '.join(args)} failed: {stderr.strip()}")
+    result = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
+    return result, seconds, peaks[0] / 2**20, peaks[1] / 2**20
 
 
 def store_size_mib(settings: Settings) -> float | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.synth.generator import generate  # noqa: E402
-from bench.common import bench_server, run_measured, store_size_mib  # noqa: E402
+from bench.common import bench_server, run_measured, run_sampled, store_size_mib  # noqa: E402
 
 
 def main() -> None:
@@ -46,7 +46,7 @@ def main() -> None:
             print(f"generated {counts['accounts']:,} accounts, {counts['sessions']:,} sessions "
                   f"in {time.monotonic() - began:.1f}s")
         with bench_server(root) as (settings, env):
-            first, seconds, peak = run_measured(
+            first, seconds, peak, peak_tree = run_sampled(
                 ["load", str(data), "--json", "--rejects", str(root / "r.csv")]
                 + (["--bulk"] if args.bulk else []), env)
             report = json.loads(first.stdout)
@@ -61,7 +61,8 @@ def main() -> None:
               f"{table['rows_per_second'] or 0:>9,}")
     sessions = report["tables"]["sessions"]["read"]
     print(f"total: {seconds:.1f}s end to end ({sessions / seconds:,.0f} session rows/s "
-          f"including process start and accounts), loader peak RSS {peak:.0f} MiB")
+          f"including process start and accounts), loader peak RSS {peak:.0f} MiB "
+          f"(with the processes it starts: {peak_tree:.0f} MiB)")
     if store is not None:
         print(f"store size after load: {store:,.0f} MiB")
     new_again = sum(t["new"] for t in report_again["tables"].values())
