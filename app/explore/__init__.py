@@ -139,11 +139,8 @@ def _run_networks(graph: Graph, run_id: str, suspected_only: bool, min_score: fl
 _SNAPSHOTS: Memo[dict[str, Any]] = Memo(256)
 
 
-def get_network(graph: Graph, run_id: str | None, network_id: str) -> dict[str, Any] | None:
-    """A network of a run (of the latest complete run when `run_id` is None)."""
-    if run_id is None:
-        rows = graph.read("explore/network_in_latest_run", network_id=network_id)
-        return _network_of(rows[0]) if rows else None
+def get_network(graph: Graph, run_id: str, network_id: str) -> dict[str, Any] | None:
+    """A network of a run."""
     key = (graph.database, run_id, network_id)
     cached = _SNAPSHOTS.get(key)
     if cached is not None:
