@@ -41,6 +41,12 @@ class Progress:
             self._draw(now, 1.0, final=True)
         return now - self.began
 
+    def say(self, text: str, final: bool = False) -> None:
+        """Show text on the task's line instead of counts (a step with nothing to count)."""
+        if self.enabled:
+            self.stream.write(f"\r\033[K{self.label}: {text}" + ("\n" if final else ""))
+            self.stream.flush()
+
     def _draw(self, now: float, fraction: float | None, final: bool) -> None:
         elapsed = max(now - self.began, 1e-9)
         rate = self.count / elapsed

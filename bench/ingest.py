@@ -59,6 +59,8 @@ def main() -> None:
     for name, table in report["tables"].items():
         print(f"{name:<9} {table['read']:>11,} {table['rejected']:>9,} {table['seconds']:>9.1f} "
               f"{table['rows_per_second'] or 0:>9,}")
+    for step, step_seconds in report.get("steps", {}).items():
+        print(f"  then {step}: {step_seconds:.1f}s")
     sessions = report["tables"]["sessions"]["read"]
     print(f"total: {seconds:.1f}s end to end ({sessions / seconds:,.0f} session rows/s "
           f"including process start and accounts), loader peak RSS {peak:.0f} MiB "

@@ -247,17 +247,24 @@ def test_report_is_json_ready(graph: Graph, tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "d")
 
 
-def test_bulk_import_builds_the_same_graph(graph: Graph, tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", ["set", "samples", "quirks"])
+def test_bulk_import_builds_the_same_graph(graph: Graph, tmp_path: Path, source: str) -> None:
     if not graph.settings.managed:
         pytest.skip("the bulk path runs Neo4j's offline importer on the managed server")
-    directory = write_set(tmp_path / "d", "csv")
-    with open(directory / "sessions.csv", "a", encoding="utf-8") as fh:
-        fh.write("bad,a1,not-a-time,,10.1.2.3,,,,,,,,,,,,\n")
+    if source == "set":
+        directory = write_set(tmp_path / "d", "csv")
+        with open(directory / "sessions.csv", "a", encoding="utf-8") as fh:
+            fh.write("bad,a1,not-a-time,,10.1.2.3,,,,,,,,,,,,\n")
+    else:  # the contract's samples (bad rows) and its quirks (line breaks, IPv6, offsets)
+        directory = SHARED / ("samples" if source == "samples" else "samples-quirks")
     transactional = load_directory(graph, directory, tmp_path / "r1.csv", progress=False)
     expected = snapshot(graph)
     graph.run_text("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
     bulk = load_directory(graph, directory, tmp_path / "r2.csv", progress=False, bulk=True)
     assert snapshot(graph) == expected
+    assert set(bulk.steps) == {"roll-ups and import files", "neo4j-admin import",
+                               "server restart", "schema"}
+    assert "steps" in bulk.as_dict() and "steps" not in transactional.as_dict()
     for name, table in transactional.tables.items():
         other = bulk.tables[name]
         assert (table.read, table.loaded, table.rejected) == (other.read, other.loaded,

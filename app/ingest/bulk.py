@@ -3,11 +3,17 @@
 Transactional writes cost the server most of its time on a first load of a
 long history. When the managed server's graph is empty, the loader can
 instead stream the validated rows into import CSVs (nodes and relationships
-of the same evidence graph, roll-ups and account totals computed here), stop
-the server, run Neo4j's offline importer, start the server again and
-re-apply the schema. Validation, rejects and the report are those of the
-transactional path: only the writing differs, and the graph it builds is the
-same (a test compares them).
+of the same evidence graph), stop the server, run Neo4j's offline importer,
+start the server again and re-apply the schema. Validation, rejects and the
+report are those of the transactional path: only the writing differs, and
+the graph it builds is the same (a test compares them).
+
+What needs the whole load (account totals, the account roll-ups, the set of
+addresses and entities) is not kept in memory: each session's facts go to a
+spool (an SQLite file next to the import files) and SQLite aggregates them
+at the end, sorting on disk. The loader's memory so stays flat whatever the
+size of the session file; only the set of account ids grows, with the
+accounts file, as on the transactional path.
 
 The import replaces the `neo4j` database, so it runs only on a graph that
 holds nothing but schema records; an interrupted import leaves an empty (or
@@ -19,7 +25,16 @@ from __future__ import annotations
 
 import csv
 import shutil
+import sqlite3
 import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,7 +42,7 @@ from app.addresses import address_facts
 from app.db.graph import Graph
 from app.db.managed import ADMIN_TOOL, ManagedNeo4j
 from app.db.migrations import apply_migrations
-from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS, Table, format_cell
+from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS, Table
 from app.ingest.loader import (
     Loader,
     LoadError,
@@ -35,6 +50,7 @@ from app.ingest.loader import (
     RawRow,
     user_agent_key,
 )
+from app.progress import Progress
 
 ACCOUNT_COUNTERS = ("sessions", "requests", "input_tokens", "output_tokens",
                     "reasoning_sessions", "rewrite_sessions", "refusals")
@@ -47,51 +63,143 @@ SESSION_COLUMNS = [
     ("prompt_category", "prompt_category"), ("reasoning_request", "reasoning_request:boolean"),
     ("sensitive_rewrite", "sensitive_rewrite:boolean"), ("refusals", "refusals:long"),
 ]
-# Roll-up relationship per entity kind: (session column, type, label, id space).
-ROLLUPS = (
-    ("ip", "USED_IP", "IP"),
-    ("device_fingerprint", "USED_DEVICE", "Device"),
-    ("api_key_id", "USED_KEY", "ApiKey"),
-    ("user_agent", "USED_AGENT", "UserAgent"),
+ACCOUNT_COLUMNS = [
+    ("account_id", "account_id:ID(Account)"), ("created_at", "created_at:datetime"),
+    ("email_domain", "email_domain"), ("signup_ip", "signup_ip"), ("country", "country"),
+    ("payment_fingerprint", "payment_fingerprint"), ("org_id", "org_id"), ("plan", "plan"),
+    ("status", "status"), ("status_changed_at", "status_changed_at:datetime"),
+]
+ACCOUNT_STATUS = [c for c, _h in ACCOUNT_COLUMNS].index("status")
+STARTED = [c for c, _h in SESSION_COLUMNS].index("started_at")
+# What an account links to: (account column, relationship type, label, key property).
+ACCOUNT_LINKS = (
+    ("email_domain", "EMAIL_AT", "EmailDomain", "name"),
+    ("payment_fingerprint", "PAID_WITH", "Payment", "fingerprint"),
+    ("org_id", "IN_ORG", "Org", "org_id"),
 )
+# Roll-up relationship per entity kind: (spool column, type, label, key property).
+ROLLUPS = (
+    ("ip", "USED_IP", "IP", "address"),
+    ("device", "USED_DEVICE", "Device", "fingerprint"),
+    ("api_key", "USED_KEY", "ApiKey", "api_key_id"),
+    ("agent", "USED_AGENT", "UserAgent", "value"),
+)
+SPOOL_SCHEMA = (
+    f"CREATE TABLE accounts ({', '.join(c for c, _h in ACCOUNT_COLUMNS)})",
+    "CREATE TABLE intel (ip TEXT PRIMARY KEY, network_type TEXT, country TEXT, asn INTEGER,"
+    " as_org TEXT, proxy_provider TEXT)",
+    "CREATE TABLE sessions (account_id TEXT, started TEXT, requests INTEGER,"
+    " input_tokens INTEGER, output_tokens INTEGER, reasoning INTEGER, rewrite INTEGER,"
+    " refusals INTEGER, ip TEXT, device TEXT, api_key TEXT, agent TEXT, template TEXT)",
+)
+SPOOL_CACHE_KIB = 65_536  # per SQLite connection; sorts beyond it spill to disk
+_BOOLEAN = {True: "true", False: "false", None: None}
 
 
 def graph_is_empty(graph: Graph) -> bool:
     return not graph.read("ingest/any_data")
 
 
+def _row_maker(columns: list[tuple[str, str]]) -> Callable[[dict[str, Any]], list[Any]]:
+    """A function from a clean row to its import CSV cells, typed by the header."""
+    get = itemgetter(*(column for column, _h in columns))
+    times = [i for i, (_c, h) in enumerate(columns) if h.endswith(":datetime")]
+    flags = [i for i, (_c, h) in enumerate(columns) if h.endswith(":boolean")]
+
+    def cells(row: dict[str, Any]) -> list[Any]:
+        values = list(get(row))
+        for i in times:
+            if values[i] is not None:
+                values[i] = import_time(values[i])
+        for i in flags:
+            values[i] = _BOOLEAN[values[i]]
+        return values
+
+    return cells
+
+
+_session_cells = _row_maker(SESSION_COLUMNS)
+_account_cells = _row_maker(ACCOUNT_COLUMNS)
+
+
+def import_time(value: datetime) -> str:
+    """A UTC time as the importer reads it, fixed width (microseconds always written),
+    so that the spool's text order is time order and min/max need no parsing."""
+    return value.isoformat(timespec="microseconds")
+
+
 class _Files:
-    """The import CSVs, one per node label or relationship type, opened on first use."""
+    """The import CSVs, one per node label or relationship type, opened on first use.
+
+    Opening is locked: the final tasks run on several threads, each writing
+    files of its own. csv.writer writes None as an empty cell."""
 
     def __init__(self, directory: Path):
         self.directory = directory
         self.nodes: dict[str, list[Path]] = {}
         self.relationships: dict[str, list[Path]] = {}
         self._open: dict[str, tuple[IO[str], Any]] = {}
+        self._lock = threading.Lock()
 
     def writer(self, kind: str, name: str, header: list[str]) -> Any:
         key = f"{kind}:{name}"
-        if key not in self._open:
-            path = self.directory / f"{kind}-{name}.csv"
-            fh = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            self._open[key] = (fh, writer)
-            (self.nodes if kind == "nodes" else self.relationships).setdefault(name, []).append(
-                path)
-        return self._open[key][1]
+        with self._lock:
+            if key not in self._open:
+                path = self.directory / f"{kind}-{name}.csv"
+                fh = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+                writer = csv.writer(fh, lineterminator="\n")
+                writer.writerow(header)
+                self._open[key] = (fh, writer)
+                (self.nodes if kind == "nodes" else self.relationships).setdefault(
+                    name, []).append(path)
+            return self._open[key][1]
 
-    def node(self, label: str, header: list[str], row: list[Any]) -> None:
-        self.writer("nodes", label, header).writerow([format_cell(v) for v in row])
+    def nodes_of(self, label: str, header: list[str]) -> Any:
+        return self.writer("nodes", label, header)
 
-    def rel(self, rel_type: str, start: str, end: str, row: list[Any],
-            props: list[str] | None = None) -> None:
-        header = [f":START_ID({start})", f":END_ID({end})", *(props or [])]
-        self.writer("relationships", rel_type, header).writerow([format_cell(v) for v in row])
+    def rels_of(self, rel_type: str, start: str, end: str, props: tuple[str, ...] = ()) -> Any:
+        return self.writer("relationships", rel_type,
+                           [f":START_ID({start})", f":END_ID({end})", *props])
 
     def close(self) -> None:
         for fh, _writer in self._open.values():
             fh.close()
+
+
+class _Spool:
+    """The load's per-session facts on disk, aggregated by SQLite at the end."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.db = self.connect()
+        for statement in SPOOL_SCHEMA:
+            self.db.execute(statement)
+
+    def connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=FILE",
+                       f"cache_size=-{SPOOL_CACHE_KIB}"):
+            db.execute(f"PRAGMA {pragma}")
+        return db
+
+    def add(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        marks = ",".join("?" * len(rows[0]))
+        self.db.execute("BEGIN")
+        self.db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        self.db.execute("COMMIT")
+
+    def rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        """A query's rows on a connection of its own (so tasks can run side by side)."""
+        db = self.connect()
+        try:
+            yield from db.execute(sql)
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        self.db.close()
 
 
 class BulkLoader(Loader):
@@ -103,14 +211,10 @@ class BulkLoader(Loader):
         self.server = server
         self.work_dir = graph.settings.home / "import" / self.report.load_id
         self.files: _Files | None = None
-        self.accounts: dict[str, dict[str, Any]] = {}
-        self.intel: dict[str, dict[str, Any]] = {}
-        self.addresses: set[str] = set()
-        self.entities: dict[str, set[str]] = {"Device": set(), "ApiKey": set(),
-                                              "UserAgent": set()}
-        self.templates_seen: set[str] = set()
-        # (account, key) -> [sessions, first, last], per roll-up type
-        self.rollups: dict[str, dict[tuple[str, str], list[Any]]] = {r[1]: {} for r in ROLLUPS}
+        self.spool: _Spool | None = None
+        # One spool write in flight on its own thread (SQLite lets go of the GIL).
+        self._spooler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool")
+        self._spooling: Future[None] | None = None
 
     def run(self) -> LoadReport:
         if not graph_is_empty(self.graph):
@@ -119,164 +223,220 @@ class BulkLoader(Loader):
         shutil.rmtree(self.work_dir, ignore_errors=True)
         self.work_dir.mkdir(parents=True)
         self.files = _Files(self.work_dir)
+        self.spool = _Spool(self.work_dir / "spool.sqlite")
         try:
             report = self.run_tables()
-            self._write_nodes_and_links()
-            self.files.close()
-            self._import()
-            apply_migrations(self.graph)
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="bulk") as pool:
+                # The server is not needed until the import is done: stop it meanwhile.
+                stopping = pool.submit(self.server.stop)
+                try:
+                    with self._step("roll-ups and import files"):
+                        self._spooled()
+                        self._write_whole_load_files(pool)
+                        self.files.close()
+                        stopping.result()
+                    with self._step("neo4j-admin import"):
+                        self._import()
+                finally:
+                    stopping.exception()  # wait for it either way
+                    with self._step("server restart"):
+                        self.server.start()
+                        self.graph.driver.verify_connectivity()
+            with self._step("schema"):
+                apply_migrations(self.graph)
             self.record_load()
             return report
         finally:
+            self._spooler.shutdown(wait=True, cancel_futures=True)
             self.files.close()
+            self.spool.close()
             shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    @contextmanager
+    def _step(self, name: str) -> Iterator[None]:
+        """Time a step into the report, with a line on a terminal."""
+        line = Progress(f"{'bulk':<8}", enabled=self.progress)
+        line.say(f"{name}...")
+        began = time.monotonic()
+        try:
+            yield
+        except BaseException:
+            line.say(f"{name} failed", final=True)
+            raise
+        self.report.steps[name] = seconds = time.monotonic() - began
+        line.say(f"{name}, {seconds:.1f}s", final=True)
 
     # -- batches go to files ----------------------------------------------------
 
     def _submit(self, table: Table, batch: list[tuple[RawRow, dict[str, Any]]],
                 report: Any) -> None:
+        assert self.files is not None
         if table is SESSIONS:
-            kept = []
             file = self.sources["sessions"].path.name
+            rows = []
             for raw, clean in batch:
-                if clean["account_id"] in self.accounts:
-                    kept.append(clean)
+                if clean["account_id"] in self.loaded_accounts:
+                    rows.append(clean)
                 else:
                     self.reject_unknown_account(report, file, raw, clean["account_id"])
-            for row in kept:
-                self._session(row)
-            report.loaded += len(kept)
-            report.new += len(kept)
-            return
-        rows = [clean for _raw, clean in batch]
-        if table is ACCOUNTS:
-            for row in rows:
-                self.accounts[row["account_id"]] = dict(
-                    row, **{c: 0 for c in ACCOUNT_COUNTERS}, first_seen=None, last_seen=None)
-            self.loaded_accounts.update(r["account_id"] for r in rows)
-        elif table is IP_INTEL:
-            for row in rows:
-                self.intel[row["ip"]] = row
+            self._spool("sessions", self._sessions(rows))
+        else:
+            rows = [clean for _raw, clean in batch]
+            if table is ACCOUNTS:
+                self.loaded_accounts.update(r["account_id"] for r in rows)
+                self._spool("accounts", self._accounts(rows))
+            elif table is IP_INTEL:
+                self._spool("intel", [
+                    (r["ip"], r["network_type"], r["country"], r["asn"], r["as_org"],
+                     r["proxy_provider"]) for r in rows])
         report.loaded += len(rows)
         report.new += len(rows)
 
-    def _wait(self) -> None:
-        """Nothing is in flight: files are written synchronously."""
+    def _spool(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        assert self.spool is not None
+        self._spooled()
+        self._spooling = self._spooler.submit(self.spool.add, table, rows)
 
-    def _session(self, row: dict[str, Any]) -> None:
+    def _spooled(self) -> None:
+        """Wait for the spool write in flight (and raise its error)."""
+        if self._spooling is not None:
+            spooling, self._spooling = self._spooling, None
+            spooling.result()
+
+    def _wait(self) -> None:
+        self._spooled()
+
+    def _accounts(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Write what an account row alone decides; its spool rows."""
+        assert self.files is not None
+        signed_up = self.files.rels_of("SIGNED_UP_FROM", "Account", "IP")
+        links = [(column, self.files.rels_of(rel_type, "Account", label))
+                 for column, rel_type, label, _key in ACCOUNT_LINKS]
+        spooled = []
+        for row in rows:
+            account_id = row["account_id"]
+            for column, writer in links:
+                if row[column] is not None:
+                    writer.writerow((account_id, row[column]))
+            if row["signup_ip"] is not None:
+                signed_up.writerow((account_id, row["signup_ip"]))
+            cells = _account_cells(row)
+            cells[ACCOUNT_STATUS] = cells[ACCOUNT_STATUS] or "active"
+            spooled.append(tuple(cells))
+        return spooled
+
+    def _sessions(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Write the sessions' nodes and links; their spool rows (facts for the roll-ups)."""
         assert self.files is not None
         files = self.files
-        session_id, account_id = row["session_id"], row["account_id"]
-        files.node("Session", [h for _c, h in SESSION_COLUMNS],
-                   [row.get(c) for c, _h in SESSION_COLUMNS])
-        files.rel("HAS_SESSION", "Account", "Session", [account_id, session_id])
-        files.rel("FROM_IP", "Session", "IP", [session_id, row["ip"]])
-        self.addresses.add(row["ip"])
-        if row["device_fingerprint"] is not None:
-            files.rel("ON_DEVICE", "Session", "Device", [session_id, row["device_fingerprint"]])
-        if row["prompt_fingerprint"] is not None:
-            fp = row["prompt_fingerprint"]
-            if fp not in self.templates_seen:
-                self.templates_seen.add(fp)
-                files.node("PromptTemplate", ["fingerprint:ID(PromptTemplate)"], [fp])
-            files.rel("USED_TEMPLATE", "Session", "PromptTemplate", [session_id, fp])
-        account = self.accounts[account_id]
-        account["sessions"] += 1
-        account["requests"] += row["requests"]
-        account["input_tokens"] += row["input_tokens"] or 0
-        account["output_tokens"] += row["output_tokens"] or 0
-        account["reasoning_sessions"] += 1 if row["reasoning_request"] else 0
-        account["rewrite_sessions"] += 1 if row["sensitive_rewrite"] else 0
-        account["refusals"] += row["refusals"] or 0
-        started = row["started_at"]
-        if account["first_seen"] is None or started < account["first_seen"]:
-            account["first_seen"] = started
-        if account["last_seen"] is None or started > account["last_seen"]:
-            account["last_seen"] = started
-        for column, rel_type, label in ROLLUPS:
-            value = row.get(column)
-            if value is None:
-                continue
-            key = user_agent_key(value) if column == "user_agent" else value
-            if label in self.entities:
-                self.entities[label].add(key)
-            pair = (account_id, key)
-            roll = self.rollups[rel_type].get(pair)
-            if roll is None:
-                self.rollups[rel_type][pair] = [1, started, started]
-            else:
-                roll[0] += 1
-                roll[1] = min(roll[1], started)
-                roll[2] = max(roll[2], started)
+        nodes = files.nodes_of("Session", [h for _c, h in SESSION_COLUMNS])
+        owned = files.rels_of("HAS_SESSION", "Account", "Session")
+        from_ip = files.rels_of("FROM_IP", "Session", "IP")
+        on_device = files.rels_of("ON_DEVICE", "Session", "Device")
+        used_template = files.rels_of("USED_TEMPLATE", "Session", "PromptTemplate")
+        spooled = []
+        for row in rows:
+            session_id, account_id = row["session_id"], row["account_id"]
+            cells = _session_cells(row)
+            nodes.writerow(cells)
+            owned.writerow((account_id, session_id))
+            from_ip.writerow((session_id, row["ip"]))
+            device, template, agent = (row["device_fingerprint"], row["prompt_fingerprint"],
+                                       row["user_agent"])
+            if device is not None:
+                on_device.writerow((session_id, device))
+            if template is not None:
+                used_template.writerow((session_id, template))
+            spooled.append((
+                account_id, cells[STARTED], row["requests"],
+                row["input_tokens"] or 0, row["output_tokens"] or 0,
+                1 if row["reasoning_request"] else 0, 1 if row["sensitive_rewrite"] else 0,
+                row["refusals"] or 0, row["ip"], device, row["api_key_id"],
+                None if agent is None else user_agent_key(agent), template))
+        return spooled
 
     # -- everything that needs the whole load ---------------------------------------
 
-    def _write_nodes_and_links(self) -> None:
-        assert self.files is not None
+    def _write_whole_load_files(self, pool: ThreadPoolExecutor) -> None:
+        """Aggregate the spool into the remaining files, two SQLite queries at a time."""
+        tasks: list[Callable[[], None]] = [self._account_nodes, self._addresses]
+        tasks += [partial(self._rollup, *rollup) for rollup in ROLLUPS]
+        tasks += [partial(self._distinct, "sessions", column, label, key) for column, label, key
+                  in (("device", "Device", "fingerprint"), ("api_key", "ApiKey", "api_key_id"),
+                      ("agent", "UserAgent", "value"),
+                      ("template", "PromptTemplate", "fingerprint"))]
+        tasks += [partial(self._distinct, "accounts", column, label, key)
+                  for column, _rel, label, key in ACCOUNT_LINKS]
+        for done in [pool.submit(task) for task in tasks]:
+            done.result()
+
+    def _account_nodes(self) -> None:
+        assert self.files is not None and self.spool is not None
+        header = [h for _c, h in ACCOUNT_COLUMNS] + [
+            *(f"{c}:long" for c in ACCOUNT_COUNTERS), "first_seen:datetime",
+            "last_seen:datetime"]
+        writer = self.files.nodes_of("Account", header)
+        totals = ("count(*)", "sum(requests)", "sum(input_tokens)", "sum(output_tokens)",
+                  "sum(reasoning)", "sum(rewrite)", "sum(refusals)", "min(started)",
+                  "max(started)")
+        inner = ", ".join(f"{t} AS t{i}" for i, t in enumerate(totals))
+        outer = ", ".join(f"t.t{i}" for i in range(len(totals)))
+        width = len(ACCOUNT_COLUMNS)
+        for row in self.spool.rows(
+                f"SELECT a.*, {outer} FROM accounts a LEFT JOIN (SELECT account_id, {inner} "
+                "FROM sessions GROUP BY account_id) t USING (account_id)"):
+            writer.writerow([*row[:width], *(c or 0 for c in row[width:-2]),
+                             row[-2], row[-1]])
+
+    def _rollup(self, column: str, rel_type: str, label: str, _key: str) -> None:
+        assert self.files is not None and self.spool is not None
+        writer = self.files.rels_of(rel_type, "Account", label, (
+            "sessions:long", "first_seen:datetime", "last_seen:datetime"))
+        for account_id, key, sessions, first, last in self.spool.rows(
+                f"SELECT account_id, {column}, count(*), min(started), max(started) "
+                f"FROM sessions WHERE {column} IS NOT NULL GROUP BY account_id, {column}"):
+            writer.writerow((account_id, key, sessions, first, last))
+
+    def _distinct(self, table: str, column: str, label: str, key: str) -> None:
+        assert self.files is not None and self.spool is not None
+        writer = self.files.nodes_of(label, [f"{key}:ID({label})"])
+        writer.writerows(self.spool.rows(
+            f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"))
+
+    def _addresses(self) -> None:
+        """IP nodes for every address a session, a sign-up or the intel feed names."""
+        assert self.files is not None and self.spool is not None
         files = self.files
-        account_header = ["account_id:ID(Account)", "created_at:datetime", "email_domain",
-                          "signup_ip", "country", "payment_fingerprint", "org_id", "plan",
-                          "status", "status_changed_at:datetime",
-                          *(f"{c}:long" for c in ACCOUNT_COUNTERS), "first_seen:datetime",
-                          "last_seen:datetime"]
-        payments, domains, orgs = set(), set(), set()
-        for account_id, a in self.accounts.items():
-            files.node("Account", account_header, [
-                account_id, a["created_at"], a["email_domain"], a["signup_ip"], a["country"],
-                a["payment_fingerprint"], a["org_id"], a["plan"], a["status"] or "active",
-                a["status_changed_at"], *(a[c] for c in ACCOUNT_COUNTERS), a["first_seen"],
-                a["last_seen"]])
-            if a["email_domain"] is not None:
-                domains.add(a["email_domain"])
-                files.rel("EMAIL_AT", "Account", "EmailDomain", [account_id, a["email_domain"]])
-            if a["payment_fingerprint"] is not None:
-                payments.add(a["payment_fingerprint"])
-                files.rel("PAID_WITH", "Account", "Payment",
-                          [account_id, a["payment_fingerprint"]])
-            if a["org_id"] is not None:
-                orgs.add(a["org_id"])
-                files.rel("IN_ORG", "Account", "Org", [account_id, a["org_id"]])
-            if a["signup_ip"] is not None:
-                self.addresses.add(a["signup_ip"])
-                files.rel("SIGNED_UP_FROM", "Account", "IP", [account_id, a["signup_ip"]])
-        for label, key, values in (("Payment", "fingerprint", payments),
-                                   ("EmailDomain", "name", domains), ("Org", "org_id", orgs),
-                                   ("Device", "fingerprint", self.entities["Device"]),
-                                   ("ApiKey", "api_key_id", self.entities["ApiKey"]),
-                                   ("UserAgent", "value", self.entities["UserAgent"])):
-            for value in sorted(values):
-                files.node(label, [f"{key}:ID({label})"], [value])
-        self.addresses.update(self.intel)
+        ips = files.nodes_of("IP", ["address:ID(IP)", "version:long", "network_type",
+                                    "country", "asn:long", "as_org", "proxy_provider",
+                                    "in_intel_feed:boolean"])
+        in_prefix = files.rels_of("IN_PREFIX", "IP", "Prefix")
+        in_asn = files.rels_of("IN_ASN", "IP", "ASN")
         prefixes: set[str] = set()
-        asns: dict[int, str | None] = {}
-        ip_header = ["address:ID(IP)", "version:long", "network_type", "country", "asn:long",
-                     "as_org", "proxy_provider", "in_intel_feed:boolean"]
-        for address in sorted(self.addresses):
+        for address, network_type, country, asn, as_org, provider, known in self.spool.rows(
+                "SELECT u.ip, i.network_type, i.country, i.asn, i.as_org, i.proxy_provider, "
+                "i.ip IS NOT NULL FROM (SELECT ip FROM sessions UNION SELECT signup_ip "
+                "FROM accounts WHERE signup_ip IS NOT NULL UNION SELECT ip FROM intel) u "
+                "LEFT JOIN intel i ON i.ip = u.ip"):
             version, prefix = address_facts(address)
             prefixes.add(prefix)
-            files.rel("IN_PREFIX", "IP", "Prefix", [address, prefix])
-            intel = self.intel.get(address)
-            if intel is None:
-                files.node("IP", ip_header, [address, version, "unknown", None, None, None,
-                                             None, None])
+            in_prefix.writerow((address, prefix))
+            if not known:
+                ips.writerow((address, version, "unknown", None, None, None, None, None))
                 continue
-            files.node("IP", ip_header, [address, version, intel["network_type"],
-                                         intel["country"], intel["asn"], intel["as_org"],
-                                         intel["proxy_provider"], True])
-            if intel["asn"] is not None:
-                if intel["as_org"] is not None or intel["asn"] not in asns:
-                    asns[intel["asn"]] = intel["as_org"] or asns.get(intel["asn"])
-                files.rel("IN_ASN", "IP", "ASN", [address, intel["asn"]])
-        for prefix in sorted(prefixes):
-            files.node("Prefix", ["cidr:ID(Prefix)"], [prefix])
-        for number, org in sorted(asns.items()):
-            files.node("ASN", ["asn:ID(ASN){id-type: long}", "as_org"], [number, org])
-        labels = {r[1]: r[2] for r in ROLLUPS}
-        for rel_type, pairs in self.rollups.items():
-            for (account_id, key), (sessions, first, last) in pairs.items():
-                files.rel(rel_type, "Account", labels[rel_type], [account_id, key, sessions,
-                                                                   first, last],
-                          ["sessions:long", "first_seen:datetime", "last_seen:datetime"])
+            ips.writerow((address, version, network_type, country, asn, as_org, provider,
+                          "true"))
+            if asn is not None:
+                in_asn.writerow((address, asn))
+        files.nodes_of("Prefix", ["cidr:ID(Prefix)"]).writerows((p,) for p in prefixes)
+        # An ASN's organisation: the last one the feed names for it.
+        asns: dict[int, str | None] = {}
+        for number, org in self.spool.rows(
+                "SELECT asn, as_org FROM intel WHERE asn IS NOT NULL ORDER BY rowid"):
+            if org is not None or number not in asns:
+                asns[number] = org or asns.get(number)
+        files.nodes_of("ASN", ["asn:ID(ASN){id-type: long}", "as_org"]).writerows(
+            asns.items())
 
     def _import(self) -> None:
         assert self.files is not None
@@ -290,13 +450,8 @@ class BulkLoader(Loader):
                  for label, paths in sorted(self.files.nodes.items())]
         args += [f"--relationships={rel}={','.join(str(p) for p in paths)}"
                  for rel, paths in sorted(self.files.relationships.items())]
-        server.stop()
-        try:
-            result = subprocess.run(args, capture_output=True, text=True,
-                                    env=server._tool_env(), check=False)
-        finally:
-            server.start()
-            self.graph.driver.verify_connectivity()
+        result = subprocess.run(args, capture_output=True, text=True, env=server._tool_env(),
+                                check=False)
         if result.returncode != 0:
             tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-8:])
             raise LoadError(f"neo4j-admin import failed; the graph is empty again.\n{tail}")

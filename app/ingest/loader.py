@@ -78,6 +78,9 @@ class LoadReport:
     tables: dict[str, TableReport] = field(default_factory=dict)
     rejects_file: str | None = None
     seconds: float = 0.0
+    # Seconds per step after the tables were read (the bulk path's aggregation,
+    # import, restart and schema); empty on the transactional path.
+    steps: dict[str, float] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
@@ -89,6 +92,7 @@ class LoadReport:
             "tables": {name: t.as_dict() for name, t in self.tables.items()},
             "rejected": self.rejected, "rejects_file": self.rejects_file,
             "seconds": round(self.seconds, 3),
+            **({"steps": {k: round(v, 3) for k, v in self.steps.items()}} if self.steps else {}),
         }
 
 
