@@ -1,5 +1,6 @@
 """Each rule of the ingest contract, on single values and rows (no database)."""
 
+import random
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from app.ingest.contract import (
     parse_simhash,
     parse_timestamp,
 )
+from app.ingest.loader import DuplicateGuard
 
 GOOD_SESSION = {
     "session_id": "s-1", "account_id": "a-1", "started_at": "2026-03-02T09:00:00Z",
@@ -155,3 +157,19 @@ def test_broken_account_rows(change: dict, column: str) -> None:
 def test_broken_intel_rows(change: dict, column: str) -> None:
     clean, problem = clean_row(IP_INTEL, {"ip": "1.2.3.4", **change})
     assert clean is None and problem is not None and problem.column == column
+
+
+def test_the_duplicate_guard_flags_exactly_the_repeats_across_batches() -> None:
+    rng = random.Random(7)
+    guard = DuplicateGuard()
+    seen: set[str] = set()
+    for _batch in range(60):
+        keys = [f"s{rng.randrange(20_000)}" for _ in range(rng.randrange(1, 2_000))]
+        expected = []
+        for key in keys:
+            expected.append(key in seen)
+            seen.add(key)
+        assert guard.repeated(keys) == expected
+    assert len(guard) == len(seen)
+    # Runs merge like a binary counter: few of them, however many batches.
+    assert len(guard._runs) <= 2 * len(seen).bit_length()

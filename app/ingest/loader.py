@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 from neo4j.exceptions import DriverError, Neo4jError
 
 from app.addresses import address_facts
@@ -132,21 +133,38 @@ def user_agent_key(value: str) -> str:
 class DuplicateGuard:
     """Remembers the keys of one file to reject a repeated id.
 
-    Keeps a 64-bit digest per key rather than the key, so memory stays small
-    (about 70 bytes a row) whatever the ids look like.
+    Keeps a 64-bit digest per key rather than the key, in sorted NumPy runs
+    (8 bytes a row, whatever the ids look like), and checks a batch at once.
+    A new batch's digests become a run; runs are merged like a binary counter,
+    so there are O(log n) of them and the merging stays O(n log n) in all.
     """
 
     def __init__(self) -> None:
-        self._seen: set[int] = set()
+        self._runs: list[np.ndarray[Any, np.dtype[np.uint64]]] = []
 
-    def seen_before(self, key: str) -> bool:
-        digest = int.from_bytes(
-            hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest(),
-            "little")
-        if digest in self._seen:
-            return True
-        self._seen.add(digest)
-        return False
+    def repeated(self, keys: list[str]) -> list[bool]:
+        """Per key: True when an earlier key (of this batch or one before) is the same."""
+        digests = np.fromiter((_digest(k) for k in keys), dtype=np.uint64, count=len(keys))
+        again = np.ones(len(keys), dtype=bool)
+        again[np.unique(digests, return_index=True)[1]] = False  # first of each stays
+        for run in self._runs:
+            at = np.minimum(np.searchsorted(run, digests), len(run) - 1)
+            again |= run[at] == digests
+        new = np.sort(digests[~again])
+        if len(new):
+            self._runs.append(new)
+            while len(self._runs) > 1 and len(self._runs[-2]) < 2 * len(self._runs[-1]):
+                last = self._runs.pop()
+                self._runs[-1] = np.sort(np.concatenate((self._runs[-1], last)))
+        return again.tolist()
+
+    def __len__(self) -> int:
+        return sum(len(run) for run in self._runs)
+
+
+def _digest(key: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "little")
 
 
 class Loader:
@@ -216,15 +234,17 @@ class Loader:
         began = time.monotonic()
         batch_size = {"accounts": ACCOUNT_BATCH, "ip_intel": INTEL_BATCH}.get(
             table.name, SESSION_BATCH)
+        guard = DuplicateGuard()
         batch: list[tuple[RawRow, dict[str, Any]]] = []
         for raw, clean in self._clean_rows(table, reader, report):
             batch.append((raw, clean))
             if len(batch) >= batch_size:
-                self._submit(table, batch, report)
+                self._submit(table, self._first_of_each_key(table, batch, guard, report),
+                             report)
                 batch = []
                 bar.update(report.read, _fraction(reader, report.read))
         if batch:
-            self._submit(table, batch, report)
+            self._submit(table, self._first_of_each_key(table, batch, guard, report), report)
         self._wait()
         report.ignored_columns = sorted(reader.ignored_columns)
         report.seconds = time.monotonic() - began
@@ -233,7 +253,6 @@ class Loader:
 
     def _clean_rows(self, table: Table, reader: TableReader,
                     report: TableReport) -> Iterator[tuple[RawRow, dict[str, Any]]]:
-        guard = DuplicateGuard()
         name = reader.source.path.name
         for raw in reader.rows():
             report.read += 1
@@ -245,13 +264,24 @@ class Loader:
                 assert problem is not None
                 self._reject(report, name, raw, problem.column, problem.reason)
                 continue
-            key = clean[table.key]
-            if guard.seen_before(key):
+            yield raw, clean
+
+    def _first_of_each_key(self, table: Table, batch: list[tuple[RawRow, dict[str, Any]]],
+                           guard: DuplicateGuard, report: TableReport
+                           ) -> list[tuple[RawRow, dict[str, Any]]]:
+        """The batch without the rows whose key an earlier row of the file has (rejected)."""
+        name = report.file
+        kept = []
+        repeated = guard.repeated([clean[table.key] for _raw, clean in batch])
+        for (raw, clean), again in zip(batch, repeated, strict=True):
+            if again:
+                key = clean[table.key]
                 self._reject(report, name, raw, table.key,
                              f"duplicate {table.key} {key!r}: an earlier row of this file "
                              "has it")
-                continue
-            yield raw, clean
+            else:
+                kept.append((raw, clean))
+        return kept
 
     def _reject(self, report: TableReport, file: str, raw: RawRow, column: str,
                 reason: str) -> None:
