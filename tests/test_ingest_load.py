@@ -262,7 +262,7 @@ def test_bulk_import_builds_the_same_graph(graph: Graph, tmp_path: Path, source:
     graph.run_text("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
     bulk = load_directory(graph, directory, tmp_path / "r2.csv", progress=False, bulk=True)
     assert snapshot(graph) == expected
-    assert set(bulk.steps) == {"roll-ups and import files", "neo4j-admin import",
+    assert set(bulk.steps) == {"roll-ups, import files, server stop", "neo4j-admin import",
                                "server restart", "schema"}
     assert "steps" in bulk.as_dict() and "steps" not in transactional.as_dict()
     for name, table in transactional.tables.items():

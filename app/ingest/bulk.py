@@ -230,7 +230,7 @@ class BulkLoader(Loader):
                 # The server is not needed until the import is done: stop it meanwhile.
                 stopping = pool.submit(self.server.stop)
                 try:
-                    with self._step("roll-ups and import files"):
+                    with self._step("roll-ups, import files, server stop"):
                         self._spooled()
                         self._write_whole_load_files(pool)
                         self.files.close()
