@@ -226,8 +226,9 @@ class BulkLoader(Loader):
         self.spool = _Spool(self.work_dir / "spool.sqlite")
         try:
             report = self.run_tables()
-            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="bulk") as pool:
-                # The server is not needed until the import is done: stop it meanwhile.
+            # Two aggregation threads (SQLite sorts without the GIL) and the server's
+            # stop: it is not needed again until the import is done.
+            with ThreadPoolExecutor(max_workers=3, thread_name_prefix="bulk") as pool:
                 stopping = pool.submit(self.server.stop)
                 try:
                     with self._step("roll-ups, import files, server stop"):
@@ -358,7 +359,7 @@ class BulkLoader(Loader):
     # -- everything that needs the whole load ---------------------------------------
 
     def _write_whole_load_files(self, pool: ThreadPoolExecutor) -> None:
-        """Aggregate the spool into the remaining files, two SQLite queries at a time."""
+        """Aggregate the spool into the remaining files, one task per file on the pool."""
         tasks: list[Callable[[], None]] = [self._account_nodes, self._addresses]
         tasks += [partial(self._rollup, *rollup) for rollup in ROLLUPS]
         tasks += [partial(self._distinct, "sessions", column, label, key) for column, label, key

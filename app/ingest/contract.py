@@ -108,6 +108,8 @@ def parse_timestamp(value: Any) -> datetime:
             parsed = datetime.fromisoformat(text)
         except ValueError:
             raise BadValue(f"{text!r} is not an RFC 3339 timestamp") from None
+    if parsed.tzinfo is UTC:
+        return parsed  # written with Z or +00:00: the common case, fast
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise BadValue(f"{value!s} has no UTC offset (write Z or +HH:MM)")
     return parsed.astimezone(UTC)
@@ -117,9 +119,14 @@ _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
 
+_BOOL_TEXT = {"true": True, "false": False}
+
+
 def parse_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
+    if type(value) is str and value in _BOOL_TEXT:
+        return _BOOL_TEXT[value]  # the common case, fast
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
     text = _text(value).strip().lower()
@@ -272,16 +279,17 @@ def clean_row(table: Table, raw: dict[str, Any]) -> tuple[dict[str, Any] | None,
     """
     clean: dict[str, Any] = {}
     for column in table.columns:
-        value = raw.get(column.name)
-        if value is None or (isinstance(value, str) and value == ""):
+        name = column.name
+        value = raw.get(name)
+        if value is None or value == "":
             if column.required:
-                return None, RowProblem(column.name, f"{column.name} is required but missing")
-            clean[column.name] = column.default
+                return None, RowProblem(name, f"{name} is required but missing")
+            clean[name] = column.default
             continue
         try:
-            clean[column.name] = column.parse(value)
+            clean[name] = column.parse(value)
         except BadValue as exc:
-            return None, RowProblem(column.name, f"{column.name} {exc}")
+            return None, RowProblem(name, f"{name} {exc}")
     problem = _cross_checks(table, clean)
     if problem:
         return None, problem

@@ -238,6 +238,8 @@ def _csv_text(cells: list[str]) -> str:
 
 def _is_clean_text(cells: list[str]) -> bool:
     """False when a cell holds bytes that were not UTF-8 (kept as lone surrogates)."""
+    if "".join(cells).isascii():
+        return True  # the common case, one check
     for cell in cells:
         if not cell.isascii():
             try:
