@@ -226,10 +226,12 @@ class BulkLoader(Loader):
         self.spool = _Spool(self.work_dir / "spool.sqlite")
         try:
             report = self.run_tables()
-            # Two aggregation threads (SQLite sorts without the GIL) and the server's
-            # stop: it is not needed again until the import is done.
-            with ThreadPoolExecutor(max_workers=3, thread_name_prefix="bulk") as pool:
-                stopping = pool.submit(self.server.stop)
+            # Two aggregation threads (SQLite sorts without the GIL; a third one only
+            # adds memory) and, beside them, the server's stop: it is not needed again
+            # until the import is done.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stop") as stopper, \
+                    ThreadPoolExecutor(max_workers=2, thread_name_prefix="bulk") as pool:
+                stopping = stopper.submit(self.server.stop)
                 try:
                     with self._step("roll-ups, import files, server stop"):
                         self._spooled()
