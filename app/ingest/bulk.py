@@ -77,12 +77,12 @@ ACCOUNT_LINKS = (
     ("payment_fingerprint", "PAID_WITH", "Payment", "fingerprint"),
     ("org_id", "IN_ORG", "Org", "org_id"),
 )
-# Roll-up relationship per entity kind: (spool column, type, label, key property).
+# Roll-up relationship per entity kind: (spool column, type, label).
 ROLLUPS = (
-    ("ip", "USED_IP", "IP", "address"),
-    ("device", "USED_DEVICE", "Device", "fingerprint"),
-    ("api_key", "USED_KEY", "ApiKey", "api_key_id"),
-    ("agent", "USED_AGENT", "UserAgent", "value"),
+    ("ip", "USED_IP", "IP"),
+    ("device", "USED_DEVICE", "Device"),
+    ("api_key", "USED_KEY", "ApiKey"),
+    ("agent", "USED_AGENT", "UserAgent"),
 )
 SPOOL_SCHEMA = (
     f"CREATE TABLE accounts ({', '.join(c for c, _h in ACCOUNT_COLUMNS)})",
@@ -391,7 +391,7 @@ class BulkLoader(Loader):
             writer.writerow([*row[:width], *(c or 0 for c in row[width:-2]),
                              row[-2], row[-1]])
 
-    def _rollup(self, column: str, rel_type: str, label: str, _key: str) -> None:
+    def _rollup(self, column: str, rel_type: str, label: str) -> None:
         assert self.files is not None and self.spool is not None
         writer = self.files.rels_of(rel_type, "Account", label, (
             "sessions:long", "first_seen:datetime", "last_seen:datetime"))
