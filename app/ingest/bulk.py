@@ -52,8 +52,13 @@ from app.ingest.loader import (
 )
 from app.progress import Progress
 
-ACCOUNT_COUNTERS = ("sessions", "requests", "input_tokens", "output_tokens",
-                    "reasoning_sessions", "rewrite_sessions", "refusals")
+# An account's totals over its sessions: (property, SQL aggregate over the spool).
+ACCOUNT_TOTALS = (
+    ("sessions", "count(*)"), ("requests", "sum(requests)"),
+    ("input_tokens", "sum(input_tokens)"), ("output_tokens", "sum(output_tokens)"),
+    ("reasoning_sessions", "sum(reasoning)"), ("rewrite_sessions", "sum(rewrite)"),
+    ("refusals", "sum(refusals)"),
+)
 SESSION_COLUMNS = [
     ("session_id", "session_id:ID(Session)"), ("account_id", "account_id"),
     ("started_at", "started_at:datetime"), ("ended_at", "ended_at:datetime"), ("ip", "ip"),
@@ -234,7 +239,7 @@ class BulkLoader(Loader):
                 stopping = stopper.submit(self.server.stop)
                 try:
                     with self._step("roll-ups, import files, server stop"):
-                        self._spooled()
+                        self._wait()
                         self._write_whole_load_files(pool)
                         self.files.close()
                         stopping.result()
@@ -275,39 +280,30 @@ class BulkLoader(Loader):
                 report: Any) -> None:
         assert self.files is not None
         if table is SESSIONS:
-            file = self.sources["sessions"].path.name
-            rows = []
-            for raw, clean in batch:
-                if clean["account_id"] in self.loaded_accounts:
-                    rows.append(clean)
-                else:
-                    self.reject_unknown_account(report, file, raw, clean["account_id"])
+            batch = self._drop_unknown_accounts(batch, report)
+        rows = [clean for _raw, clean in batch]
+        if table is SESSIONS:
             self._spool("sessions", self._sessions(rows))
-        else:
-            rows = [clean for _raw, clean in batch]
-            if table is ACCOUNTS:
-                self.loaded_accounts.update(r["account_id"] for r in rows)
-                self._spool("accounts", self._accounts(rows))
-            elif table is IP_INTEL:
-                self._spool("intel", [
-                    (r["ip"], r["network_type"], r["country"], r["asn"], r["as_org"],
-                     r["proxy_provider"]) for r in rows])
+        elif table is ACCOUNTS:
+            self.loaded_accounts.update(r["account_id"] for r in rows)
+            self._spool("accounts", self._accounts(rows))
+        elif table is IP_INTEL:
+            self._spool("intel", [
+                (r["ip"], r["network_type"], r["country"], r["asn"], r["as_org"],
+                 r["proxy_provider"]) for r in rows])
         report.loaded += len(rows)
         report.new += len(rows)
 
     def _spool(self, table: str, rows: list[tuple[Any, ...]]) -> None:
         assert self.spool is not None
-        self._spooled()
+        self._wait()
         self._spooling = self._spooler.submit(self.spool.add, table, rows)
 
-    def _spooled(self) -> None:
+    def _wait(self) -> None:
         """Wait for the spool write in flight (and raise its error)."""
         if self._spooling is not None:
             spooling, self._spooling = self._spooling, None
             spooling.result()
-
-    def _wait(self) -> None:
-        self._spooled()
 
     def _accounts(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """Write what an account row alone decides; its spool rows."""
@@ -376,12 +372,10 @@ class BulkLoader(Loader):
     def _account_nodes(self) -> None:
         assert self.files is not None and self.spool is not None
         header = [h for _c, h in ACCOUNT_COLUMNS] + [
-            *(f"{c}:long" for c in ACCOUNT_COUNTERS), "first_seen:datetime",
+            *(f"{name}:long" for name, _sql in ACCOUNT_TOTALS), "first_seen:datetime",
             "last_seen:datetime"]
         writer = self.files.nodes_of("Account", header)
-        totals = ("count(*)", "sum(requests)", "sum(input_tokens)", "sum(output_tokens)",
-                  "sum(reasoning)", "sum(rewrite)", "sum(refusals)", "min(started)",
-                  "max(started)")
+        totals = [sql for _name, sql in ACCOUNT_TOTALS] + ["min(started)", "max(started)"]
         inner = ", ".join(f"{t} AS t{i}" for i, t in enumerate(totals))
         outer = ", ".join(f"t.t{i}" for i in range(len(totals)))
         width = len(ACCOUNT_COLUMNS)

@@ -341,13 +341,10 @@ class Loader:
             if account in self.loaded_accounts or account in self._known_accounts:
                 kept.append((raw, clean))
             else:
-                self.reject_unknown_account(report, file, raw, account)
+                self._reject(report, file, raw, "account_id",
+                             f"account_id {account!r} names no account in this load or in "
+                             "the graph")
         return kept
-
-    def reject_unknown_account(self, report: TableReport, file: str, raw: RawRow,
-                               account: str) -> None:
-        self._reject(report, file, raw, "account_id",
-                     f"account_id {account!r} names no account in this load or in the graph")
 
     def _accounts_work(self, rows: list[dict[str, Any]]) -> Callable[[Any], int]:
         params = []
