@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -394,59 +394,70 @@ class Loader:
         entities_q = self.graph.statement("ingest/session_entities")
         create_q = self.graph.statement("ingest/sessions_create")
         rollups_q = self.graph.statement("ingest/session_rollups")
+        # Prepared here, on the validating thread, while the writers work: in a
+        # first load every session is new, so the transaction only sends them.
+        params = [session_params(row) for row in rows]
+        prepared = session_entity_params(params)
 
         def work(tx: Any) -> int:
-            ids = [r["session_id"] for r in rows]
+            ids = [p["session_id"] for p in params]
             existing = {rec["session_id"] for rec in tx.run(existing_q, ids=ids)}
-            new = [r for r in rows if r["session_id"] not in existing]
-            if not new:
-                return 0
-            nodes, rollups = session_entity_params(new)
+            new, (nodes, rollups) = params, prepared
+            if existing:
+                new = [p for p in params if p["session_id"] not in existing]
+                if not new:
+                    return 0
+                nodes, rollups = session_entity_params(new)
             tx.run(entities_q, **nodes).consume()
-            tx.run(create_q, rows=[_session_params(r) for r in new]).consume()
+            tx.run(create_q, rows=new).consume()
             tx.run(rollups_q, **rollups).consume()
             return len(new)
 
         return work
 
 
-SESSION_NOT_PROPS = frozenset(("device_fingerprint", "started_at", "ended_at"))
-
-
 def epoch_us(value: datetime) -> int:
     """Microseconds since the epoch: how times travel to Neo4j in bulk."""
-    return (value - EPOCH) // timedelta(microseconds=1)
+    since = value - EPOCH
+    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
 
 
-def _session_params(row: dict[str, Any]) -> dict[str, Any]:
-    props = {k: v for k, v in row.items() if v is not None and k not in SESSION_NOT_PROPS}
-    ended = row["ended_at"]
-    return {"account_id": row["account_id"], "props": props, "ip": row["ip"],
-            "device": row["device_fingerprint"],
-            "started_us": epoch_us(row["started_at"]),
-            "ended_us": None if ended is None else epoch_us(ended)}
+def session_params(row: dict[str, Any]) -> dict[str, Any]:
+    """A clean session row as the batch statements take it: its times as
+    microseconds since the epoch (`started_us`, `ended_us`)."""
+    params = dict(row)
+    started, ended = params.pop("started_at"), params.pop("ended_at")
+    params["started_us"] = epoch_us(started)
+    params["ended_us"] = None if ended is None else epoch_us(ended)
+    return params
 
 
 def session_entity_params(rows: list[dict[str, Any]]
                           ) -> tuple[dict[str, list[Any]], dict[str, list[dict[str, Any]]]]:
-    """The batch's distinct entities per kind, and its account roll-ups per kind."""
+    """The batch's distinct entities per kind, and its account roll-ups per kind
+    (rows as `session_params` makes them)."""
     nodes: dict[str, list[Any]] = {}
     rollups: dict[str, list[dict[str, Any]]] = {}
+    agent_keys: dict[str, str] = {}
     for column, param in SESSION_ENTITIES:
         seen: dict[str, Any] = {}
         pairs: dict[tuple[str, str], dict[str, Any]] = {}
+        rolled_up = param != "templates"
         for row in rows:
-            value = row.get(column)
-            if value is None:
+            key = row[column]
+            if key is None:
                 continue
-            key = user_agent_key(value) if column == "user_agent" else value
+            if column == "user_agent":
+                key = agent_keys.get(key) or agent_keys.setdefault(key, user_agent_key(key))
             if key not in seen:
                 if column == "ip":
                     version, prefix = address_facts(key)
                     seen[key] = {"key": key, "version": version, "prefix": prefix}
                 else:
                     seen[key] = key
-            started = epoch_us(row["started_at"])
+            if not rolled_up:
+                continue
+            started = row["started_us"]
             pair = (row["account_id"], key)
             roll = pairs.get(pair)
             if roll is None:
@@ -454,11 +465,13 @@ def session_entity_params(rows: list[dict[str, Any]]
                                "first_us": started, "last_us": started}
             else:
                 roll["sessions"] += 1
-                roll["first_us"] = min(roll["first_us"], started)
-                roll["last_us"] = max(roll["last_us"], started)
+                if started < roll["first_us"]:
+                    roll["first_us"] = started
+                if started > roll["last_us"]:
+                    roll["last_us"] = started
         # A fixed order of merges keeps parallel writers from deadlocking.
         nodes[param] = [seen[k] for k in sorted(seen)]
-        if param != "templates":
+        if rolled_up:
             rollups[param] = list(pairs.values())
     return nodes, rollups
 

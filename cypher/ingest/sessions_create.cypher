@@ -2,32 +2,40 @@
 // link each to its address, device and prompt template (created just
 // before by session_entities), and add them to the accounts' running
 // totals. Times come as microseconds since the epoch (much cheaper to send
-// than temporal values) and become datetimes here.
+// than temporal values) and become datetimes here. The properties are
+// named one by one (a null one is simply not stored): `SET s = map` would
+// make the planner buffer every row (Eager) before the links.
 UNWIND $rows AS row
 MATCH (a:Account {account_id: row.account_id})
 MATCH (ip:IP {address: row.ip})
-CREATE (s:Session)
-SET s = row.props,
-  s.started_at = datetime({epochSeconds: row.started_us / 1000000, nanosecond: row.started_us % 1000000 * 1000}),
-  s.ended_at = CASE WHEN row.ended_us IS NULL THEN null ELSE datetime({epochSeconds: row.ended_us / 1000000, nanosecond: row.ended_us % 1000000 * 1000}) END
-CREATE (a)-[:HAS_SESSION]->(s)
-CREATE (s)-[:FROM_IP]->(ip)
+CREATE (a)-[:HAS_SESSION]->(s:Session {
+  session_id: row.session_id, account_id: row.account_id, ip: row.ip,
+  user_agent: row.user_agent, api_key_id: row.api_key_id, model: row.model,
+  requests: row.requests, input_tokens: row.input_tokens, output_tokens: row.output_tokens,
+  prompt_fingerprint: row.prompt_fingerprint, prompt_category: row.prompt_category,
+  reasoning_request: row.reasoning_request, sensitive_rewrite: row.sensitive_rewrite,
+  refusals: row.refusals,
+  started_at: datetime({epochSeconds: row.started_us / 1000000, nanosecond: row.started_us % 1000000 * 1000}),
+  ended_at: CASE WHEN row.ended_us IS NULL THEN null ELSE datetime({epochSeconds: row.ended_us / 1000000, nanosecond: row.ended_us % 1000000 * 1000}) END
+})-[:FROM_IP]->(ip)
 WITH a, s, row
-OPTIONAL MATCH (d:Device {fingerprint: row.device})
-FOREACH (_ IN CASE WHEN d IS NULL THEN [] ELSE [1] END |
-  CREATE (s)-[:ON_DEVICE]->(d))
+CALL (s, row) {
+  MATCH (d:Device {fingerprint: row.device_fingerprint})
+  CREATE (s)-[:ON_DEVICE]->(d)
+}
 WITH a, s, row
-OPTIONAL MATCH (t:PromptTemplate {fingerprint: row.props.prompt_fingerprint})
-FOREACH (_ IN CASE WHEN t IS NULL THEN [] ELSE [1] END |
-  CREATE (s)-[:USED_TEMPLATE]->(t))
+CALL (s, row) {
+  MATCH (t:PromptTemplate {fingerprint: row.prompt_fingerprint})
+  CREATE (s)-[:USED_TEMPLATE]->(t)
+}
 WITH a,
-     count(s) AS sessions,
-     sum(row.props.requests) AS requests,
-     sum(coalesce(row.props.input_tokens, 0)) AS input_tokens,
-     sum(coalesce(row.props.output_tokens, 0)) AS output_tokens,
-     sum(CASE WHEN row.props.reasoning_request THEN 1 ELSE 0 END) AS reasoning,
-     sum(CASE WHEN row.props.sensitive_rewrite THEN 1 ELSE 0 END) AS rewrites,
-     sum(coalesce(row.props.refusals, 0)) AS refusals,
+     count(*) AS sessions,
+     sum(row.requests) AS requests,
+     sum(coalesce(row.input_tokens, 0)) AS input_tokens,
+     sum(coalesce(row.output_tokens, 0)) AS output_tokens,
+     sum(CASE WHEN row.reasoning_request THEN 1 ELSE 0 END) AS reasoning,
+     sum(CASE WHEN row.sensitive_rewrite THEN 1 ELSE 0 END) AS rewrites,
+     sum(coalesce(row.refusals, 0)) AS refusals,
      min(row.started_us) AS first_us,
      max(row.started_us) AS last_us
 WITH a, sessions, requests, input_tokens, output_tokens, reasoning, rewrites, refusals,
