@@ -43,3 +43,13 @@ def counts(graph: Graph) -> dict[str, int]:
     rels = graph.run_text("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS c")
     found.update({f"-{r['t']}-": r["c"] for r in rels})
     return found
+
+
+def schema(graph: Graph) -> list[tuple[Any, ...]]:
+    """Every index (constraints own one each) with what it covers and its state."""
+    rows = graph.run_text(
+        "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, owningConstraint, state "
+        "RETURN name, type, labelsOrTypes, properties, owningConstraint, state")
+    return sorted((r["name"], r["type"], tuple(r["labelsOrTypes"] or ()),
+                   tuple(r["properties"] or ()), r["owningConstraint"], r["state"])
+                  for r in rows)

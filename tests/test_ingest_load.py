@@ -16,7 +16,7 @@ from app.ingest import loader as loader_module
 from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS
 from app.ingest.loader import Loader, load_directory
 from app.synth.tables import write_table
-from tests.graphstate import counts, snapshot
+from tests.graphstate import counts, schema, snapshot
 
 SHARED = PROJECT_ROOT.parent / "shared" / "contract"
 
@@ -258,10 +258,13 @@ def test_bulk_import_builds_the_same_graph(graph: Graph, tmp_path: Path, source:
     else:  # the contract's samples (bad rows) and its quirks (line breaks, IPv6, offsets)
         directory = SHARED / ("samples" if source == "samples" else "samples-quirks")
     transactional = load_directory(graph, directory, tmp_path / "r1.csv", progress=False)
-    expected = snapshot(graph)
+    expected, expected_schema = snapshot(graph), schema(graph)
     graph.run_text("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
     bulk = load_directory(graph, directory, tmp_path / "r2.csv", progress=False, bulk=True)
     assert snapshot(graph) == expected
+    # Every constraint and index is rebuilt (side by side) and online.
+    assert schema(graph) == expected_schema
+    assert {row[-1] for row in expected_schema} == {"ONLINE"}
     assert set(bulk.steps) == {"roll-ups, import files, server stop", "neo4j-admin import",
                                "server restart", "schema"}
     assert "steps" in bulk.as_dict() and "steps" not in transactional.as_dict()

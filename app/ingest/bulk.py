@@ -251,7 +251,7 @@ class BulkLoader(Loader):
                         self.server.start()
                         self.graph.driver.verify_connectivity()
             with self._step("schema"):
-                apply_migrations(self.graph)
+                apply_migrations(self.graph, workers=2)
             self.record_load()
             return report
         finally:
