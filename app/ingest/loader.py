@@ -447,8 +447,11 @@ def session_entity_params(rows: list[dict[str, Any]]
             key = row[column]
             if key is None:
                 continue
-            if column == "user_agent":
-                key = agent_keys.get(key) or agent_keys.setdefault(key, user_agent_key(key))
+            if column == "user_agent":  # hashed once per distinct value
+                agent = agent_keys.get(key)
+                if agent is None:
+                    agent = agent_keys[key] = user_agent_key(key)
+                key = agent
             if key not in seen:
                 if column == "ip":
                     version, prefix = address_facts(key)
