@@ -1,10 +1,13 @@
 """Each rule of the ingest contract, on single values and rows (no database)."""
 
 import random
+import re
 from datetime import UTC, datetime
 
 import pytest
 
+from app.config import PROJECT_ROOT
+from app.ingest.bulk import SESSION_COLUMNS
 from app.ingest.contract import (
     ACCOUNTS,
     IP_INTEL,
@@ -173,3 +176,13 @@ def test_the_duplicate_guard_flags_exactly_the_repeats_across_batches() -> None:
     assert len(guard) == len(seen)
     # Runs merge like a binary counter: few of them, however many batches.
     assert len(guard._runs) <= 2 * len(seen).bit_length()
+
+
+def test_both_load_paths_store_every_session_column() -> None:
+    # The transactional create names each property; the bulk path lists its
+    # columns. A column added to the contract must reach the graph on both.
+    stored = {c.name for c in SESSIONS.columns} - {"device_fingerprint"}  # a link, not a property
+    create = (PROJECT_ROOT / "cypher" / "ingest" / "sessions_create.cypher").read_text()
+    named = set(re.findall(r"(\w+): (?:row\.\1\b|datetime|CASE)", create))
+    assert named == stored
+    assert {column for column, _header in SESSION_COLUMNS} == stored
