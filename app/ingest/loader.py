@@ -253,16 +253,15 @@ class Loader:
 
     def _clean_rows(self, table: Table, reader: TableReader,
                     report: TableReport) -> Iterator[tuple[RawRow, dict[str, Any]]]:
-        name = reader.source.path.name
         for raw in reader.rows():
             report.read += 1
             if raw.problem:
-                self._reject(report, name, raw, "", f"the row {raw.problem}")
+                self._reject(report, raw, "", f"the row {raw.problem}")
                 continue
             clean, problem = clean_row(table, raw.values)
             if problem or clean is None:
                 assert problem is not None
-                self._reject(report, name, raw, problem.column, problem.reason)
+                self._reject(report, raw, problem.column, problem.reason)
                 continue
             yield raw, clean
 
@@ -270,23 +269,21 @@ class Loader:
                            guard: DuplicateGuard, report: TableReport
                            ) -> list[tuple[RawRow, dict[str, Any]]]:
         """The batch without the rows whose key an earlier row of the file has (rejected)."""
-        name = report.file
         kept = []
         repeated = guard.repeated([clean[table.key] for _raw, clean in batch])
         for (raw, clean), again in zip(batch, repeated, strict=True):
             if again:
                 key = clean[table.key]
-                self._reject(report, name, raw, table.key,
+                self._reject(report, raw, table.key,
                              f"duplicate {table.key} {key!r}: an earlier row of this file "
                              "has it")
             else:
                 kept.append((raw, clean))
         return kept
 
-    def _reject(self, report: TableReport, file: str, raw: RawRow, column: str,
-                reason: str) -> None:
+    def _reject(self, report: TableReport, raw: RawRow, column: str, reason: str) -> None:
         report.rejected += 1
-        self.rejects.add(file, raw.line, column, reason, raw.raw)
+        self.rejects.add(report.file, raw.line, column, reason, raw.raw)
 
     # -- batches ---------------------------------------------------------------
 
@@ -335,13 +332,12 @@ class Loader:
             rows = self.graph.read("ingest/existing_accounts", ids=sorted(wanted))
             self._known_accounts.update(r["account_id"] for r in rows)
         kept = []
-        file = self.sources["sessions"].path.name
         for raw, clean in batch:
             account = clean["account_id"]
             if account in self.loaded_accounts or account in self._known_accounts:
                 kept.append((raw, clean))
             else:
-                self._reject(report, file, raw, "account_id",
+                self._reject(report, raw, "account_id",
                              f"account_id {account!r} names no account in this load or in "
                              "the graph")
         return kept
