@@ -31,45 +31,37 @@ regrow as new accounts on the same infrastructure.
 
 Ids are random and rows are interleaved, so nothing in a name or an order
 gives the answer away. Deterministic for a seed.
+
+A detector can learn three levels by heart: ``generate(..., randomize=True)``
+writes the randomized scenario of ``app.synth.randomized`` instead, where
+every network draws each camouflage knob on its own from a wide range.
 """
 
 from __future__ import annotations
 
-import csv
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS
-from app.synth.tables import TableWriter
-
-WINDOW_START = datetime(2026, 1, 1, tzinfo=UTC)
-WINDOW_DAYS = 90
-CATEGORIES = ("coding", "math", "reasoning", "chat", "writing", "science", "politics",
-              "translation", "business")
-BENIGN_CATEGORY_WEIGHTS = (25, 8, 4, 30, 14, 6, 3, 6, 4)
-BROWSER_AGENTS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/{v}.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_{m}) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/17.{m} Safari/605.1.15",
-    "Mozilla/5.0 (X11; Linux x86_64; rv:{v}.0) Gecko/20100101 Firefox/{v}.0",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_{m} like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Mobile/15E148",
-    "Mozilla/5.0 (Linux; Android 14; Pixel {m}) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/{v}.0.0.0 Mobile Safari/537.36",
+from app.synth.common import (
+    BENIGN_CATEGORY_WEIGHTS,
+    BROWSER_AGENTS,
+    CATEGORIES,
+    COUNTRIES,
+    FREE_MAIL,
+    MODELS,
+    SCRIPTED_AGENTS,
+    TEMP_MAIL,
+    WINDOW_DAYS,
+    WINDOW_START,
+    Synth,
 )
-SCRIPTED_AGENTS = ("python-httpx/0.27.0", "python-requests/2.32.3", "node-fetch/1.0",
-                   "OpenAI/Python 1.40.0", "aiohttp/3.9.5", "Go-http-client/2.0")
-FREE_MAIL = ("gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com", "qq.com",
-             "163.com", "gmx.de", "mail.ru", "hotmail.com")
-TEMP_MAIL = ("mail-temp.xyz", "tmpbox.net", "quickinbox.io", "burnermail.cc", "10min.email")
-COUNTRIES = ("US", "GB", "DE", "FR", "IN", "BR", "JP", "KR", "SG", "CA", "AU", "NL", "ES",
-             "IT", "MX", "PL", "SE", "TR", "ID", "VN")
-MODELS = ("chat-large", "chat-small", "reasoner-xl")
+
+__all__ = ["BENIGN_CATEGORY_WEIGHTS", "BROWSER_AGENTS", "CATEGORIES", "COUNTRIES", "FREE_MAIL",
+           "MODELS", "PRESETS", "SCRIPTED_AGENTS", "TEMP_MAIL", "WINDOW_DAYS", "WINDOW_START",
+           "Generator", "Preset", "generate"]
 
 
 @dataclass
@@ -131,19 +123,18 @@ class AccountPlan:
     regrowth: bool = False
 
 
-class Generator:
+class Generator(Synth):
     """Writes one data set; see the module docstring."""
 
     def __init__(self, accounts: int, seed: int, sessions_per_account: float = 10.0,
-                 hydra_share: float = 0.1):
+                 hydra_share: float = 0.1, fit_share: bool = False):
+        super().__init__(seed)
         self.total = max(accounts, 200)
-        self.seed = seed
-        self.rng = random.Random(seed)
         self.sessions_per_account = sessions_per_account
         self.hydra_share = hydra_share
-        self.intel: dict[str, dict[str, Any]] = {}
-        self._ids: set[str] = set()
-        self._asn_of_block: dict[str, tuple[int, str]] = {}
+        # The default mix keeps its minimum network sizes (more hydra than the
+        # share in small sets); a share asked for explicitly is met exactly.
+        self.fit_share = fit_share
         self.viral_templates = [self.rng.getrandbits(64) for _ in range(3)]
         # Commercial residential proxy services: big pools of home addresses that
         # several networks rent at once, and that some ordinary users pass through.
@@ -152,58 +143,6 @@ class Generator:
             [self.note_ip(self.public_ipv4(), "residential", self.rng.random() < 0.3)
              for _ in range(pool_size)] for _ in range(2)]
         self.mobile_ips: list[str] = []
-
-    # -- identifiers and addresses -------------------------------------------
-
-    def new_id(self, prefix: str, digits: int = 10) -> str:
-        while True:
-            value = f"{prefix}{self.rng.getrandbits(4 * digits):0{digits}x}"
-            if value not in self._ids:
-                self._ids.add(value)
-                return value
-
-    def public_ipv4(self) -> str:
-        while True:
-            a = self.rng.randint(1, 223)
-            if a in (10, 127, 169, 172, 192, 100, 198, 203):
-                continue
-            return f"{a}.{self.rng.randint(0, 255)}.{self.rng.randint(0, 255)}." \
-                   f"{self.rng.randint(1, 254)}"
-
-    def ipv6(self) -> str:
-        groups = [f"{self.rng.getrandbits(16):x}" for _ in range(5)]
-        return f"2a0{self.rng.randint(0, 9)}:" + ":".join(groups) + "::" + \
-            f"{self.rng.getrandbits(16):x}"
-
-    def block_of(self, ip: str) -> tuple[int, str]:
-        """An AS per /16 block, so neighbouring addresses share an ISP."""
-        block = ".".join(ip.split(".")[:2]) if "." in ip else ip.split(":")[0]
-        if block not in self._asn_of_block:
-            asn = self.rng.randint(1000, 399_999)
-            kind = self.rng.choice(("Telecom", "Net", "Broadband", "Cable", "Fiber", "Cloud"))
-            self._asn_of_block[block] = (asn, f"AS{asn} {kind}")
-        return self._asn_of_block[block]
-
-    def note_ip(self, ip: str, network_type: str, known: bool,
-                proxy_provider: str | None = None, country: str | None = None) -> str:
-        """Remember what the intel feed knows of an address (if it knows it)."""
-        if known and ip not in self.intel:
-            asn, org = self.block_of(ip)
-            self.intel[ip] = {"ip": ip, "asn": asn, "as_org": org,
-                              "country": country or self.rng.choice(COUNTRIES),
-                              "network_type": network_type, "proxy_provider": proxy_provider}
-        return ip
-
-    def near(self, base: int, max_bits: int) -> int:
-        """A near-duplicate SimHash: base with up to max_bits flipped bits."""
-        value = base
-        for _ in range(self.rng.randint(0, max_bits)):
-            value ^= 1 << self.rng.randrange(64)
-        return value
-
-    def browser_agent(self) -> str:
-        template = self.rng.choice(BROWSER_AGENTS)
-        return template.format(v=self.rng.randint(118, 131), m=self.rng.randint(1, 8))
 
     # -- the plan ----------------------------------------------------------------
 
@@ -215,6 +154,8 @@ class Generator:
         sizes = [max(int(budget * s), 8) for s in shares]
         # A few tiny rings (below the 20-account bar of the targets).
         sizes += [self.rng.randint(6, 15) for _ in range(3)]
+        if self.fit_share:
+            sizes = fit_sizes(sizes, max(3, round(self.total * self.hydra_share)))
         return sizes
 
     def make_network(self, number: int, size: int, camouflage: str) -> Network:
@@ -476,61 +417,62 @@ class Generator:
         input_tokens = requests * rng.randint(60, 600)
         output_tokens = requests * rng.randint(100, 1500 if reasoning else 700)
         duration = timedelta(seconds=requests * rng.uniform(5, 60))
-        return {
-            "session_id": self.new_id("s", 12), "account_id": account_id,
-            "started_at": began, "ended_at": began + duration, "ip": ip,
-            "user_agent": agent, "device_fingerprint": None if key else device,
-            "api_key_id": key, "model": rng.choice(MODELS), "requests": requests,
-            "input_tokens": input_tokens, "output_tokens": output_tokens,
-            "prompt_fingerprint": f"{template:016x}", "prompt_category": category,
-            "reasoning_request": reasoning, "sensitive_rewrite": rewrite,
-            "refusals": int(rewrite and rng.random() < 0.5) + int(rng.random() < 0.01),
-        }
+        return self.session_row(account_id, began, began + duration, ip, agent, device, key,
+                                requests, input_tokens, output_tokens, template, category,
+                                reasoning, rewrite)
 
     # -- writing ---------------------------------------------------------------
 
-    def write(self, out: Path, fmt: str = "csv") -> dict[str, int]:
-        """Write accounts, sessions, ip_intel and labels.csv into out; row counts."""
-        out.mkdir(parents=True, exist_ok=True)
-        plans = self.plan()
-        counts = {"accounts": 0, "sessions": 0, "hydra": 0}
-        chunk: list[dict[str, Any]] = []
-        with TableWriter(out, ACCOUNTS, fmt) as accounts, \
-                TableWriter(out, SESSIONS, fmt) as sessions, \
-                open(out / "labels.csv", "w", newline="", encoding="utf-8") as labels_fh:
-            labels = csv.writer(labels_fh, lineterminator="\n")
-            labels.writerow(["account_id", "label", "network", "cohort", "camouflage"])
-            for plan in plans:
-                row, ips = self.account_row(plan)
-                accounts.write(row)
-                counts["accounts"] += 1
-                net = plan.network
-                labels.writerow([row["account_id"], plan.label, net.network_id if net else "",
-                                 plan.cohort, net.camouflage if net else ""])
-                counts["hydra"] += plan.label == "hydra"
-                chunk.extend(self.sessions_for(plan, row, ips))
-                if len(chunk) >= 50_000:
-                    self._flush(chunk, sessions, counts)
-            self._flush(chunk, sessions, counts)
-        with TableWriter(out, IP_INTEL, fmt) as intel:
-            for ip in sorted(self.intel, key=lambda _ip: self.rng.random()):
-                intel.write(self.intel[ip])
-        counts["ip_intel"] = len(self.intel)
-        counts["networks"] = len(self.networks)
-        return counts
+    def account(self, plan: AccountPlan) -> tuple[dict[str, Any], list[str],
+                                                  Iterator[dict[str, Any]]]:
+        """The account's row, its label (after the id) and its sessions."""
+        row, ips = self.account_row(plan)
+        net = plan.network
+        label = [plan.label, net.network_id if net else "", plan.cohort,
+                 net.camouflage if net else ""]
+        return row, label, self.sessions_for(plan, row, ips)
 
-    def _flush(self, chunk: list[dict[str, Any]], writer: TableWriter,
-               counts: dict[str, int]) -> None:
-        # Interleave accounts' sessions the way a time-ordered export would.
-        chunk.sort(key=lambda r: r["started_at"])
-        writer.write_all(chunk)
-        counts["sessions"] += len(chunk)
-        chunk.clear()
+
+def fit_sizes(sizes: list[int], budget: int) -> list[int]:
+    """Network sizes cut to add up to budget: the smallest shares go first, the largest
+    network takes what is left."""
+    sizes = list(sizes)
+    tiny = sizes[-3:]
+    main = sizes[:-3]
+    while main and sum(main) + sum(tiny) > budget:
+        if len(main) > 1:
+            main.pop()
+        elif tiny:
+            tiny.pop()
+        else:
+            break
+    fitted = main + tiny
+    fitted[0] = max(1, fitted[0] + budget - sum(fitted))
+    return fitted
 
 
 def generate(out: Path, accounts: int | None = None, seed: int = 7, fmt: str = "csv",
-             preset: str = "small") -> dict[str, int]:
-    """Write a data set (see the module docstring); row counts."""
+             preset: str = "small", randomize: bool = False,
+             hydra_share: float | None = None) -> dict[str, int]:
+    """Write a data set; row counts (accounts, sessions, hydra, networks, ip_intel).
+
+    By default the fixed-level scenario of the module docstring, with a hydra
+    share of 0.1 unless one is given; with ``randomize`` the randomized one of
+    ``app.synth.randomized`` (its share drawn from the seed, log-uniform in
+    [0.005, 0.12], unless one is given). The share must lie in [0.005, 0.3].
+    """
+    from app.synth.knobs import MAX_SHARE, MIN_SHARE
+
+    if hydra_share is not None and not MIN_SHARE <= hydra_share <= MAX_SHARE:
+        raise ValueError(f"hydra share {hydra_share} is outside [{MIN_SHARE}, {MAX_SHARE}]")
     chosen = PRESETS[preset]
-    generator = Generator(accounts or chosen.accounts, seed, chosen.sessions_per_account)
+    total = accounts or chosen.accounts
+    if randomize:
+        from app.synth.randomized import RandomizedGenerator
+
+        return RandomizedGenerator(total, seed, chosen.sessions_per_account,
+                                   hydra_share).write(out, fmt)
+    generator = Generator(total, seed, chosen.sessions_per_account,
+                          0.1 if hydra_share is None else hydra_share,
+                          fit_share=hydra_share is not None)
     return generator.write(out, fmt)
