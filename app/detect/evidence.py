@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,10 @@ class Evidence:
     hours: dict[int, list[int]] = field(default_factory=dict)
     # account index -> session start times, seconds since the epoch (co-activity)
     starts: dict[int, list[int]] = field(default_factory=dict)
+    # account index -> sessions per prompt category (subject sweeps)
+    categories: dict[int, dict[str, int]] = field(default_factory=dict)
+    # account index -> output tokens over all its sessions (answer length)
+    output_tokens: dict[int, int] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -81,7 +85,8 @@ def read_evidence(graph: Graph) -> Evidence:
         uses = evidence.entity_uses[kind]
         for account_id, key, sessions in graph.stream(statement):
             uses.append((index[account_id], key, int(sessions or 0)))
-    for account_id, fingerprints, hours, starts in graph.stream("detect/account_sessions"):
+    for account_id, fingerprints, hours, starts, categories, output in \
+            graph.stream("detect/account_sessions"):
         account = index[account_id]
         if fingerprints:
             evidence.templates[account] = [int(fp, 16) for fp in fingerprints]
@@ -90,4 +95,7 @@ def read_evidence(graph: Graph) -> Evidence:
             by_hour[hour] += 1
         evidence.hours[account] = by_hour
         evidence.starts[account] = [int(t) for t in starts]
+        if categories:
+            evidence.categories[account] = dict(Counter(categories))
+        evidence.output_tokens[account] = int(output or 0)
     return evidence

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import psutil
 
 from app.db.graph import Graph
@@ -28,6 +29,7 @@ from app.detect.score import (
     CommunityScore,
     ScoreParams,
     ScoringContext,
+    calibrate,
     new_head_members,
     score_all,
     score_groups,
@@ -54,6 +56,8 @@ class DetectParams:
     # and the rings found inside it are kept when they score as networks.
     refine_depth: int = 3
     refine_factor: float = 2.0
+    # Rounds of measuring again without the networks already found.
+    rerank_rounds: int = 3
     projection: ProjectionParams = field(default_factory=ProjectionParams)
     scoring: ScoreParams = field(default_factory=ScoreParams)
 
@@ -100,11 +104,23 @@ def analyse(evidence: Evidence, params: DetectParams,
     groups = communities(projection, params.algorithm, params.resolution, params.seed)
     stage("score")
     ctx = ScoringContext.build(evidence, projection, params.scoring)
+    calibrate(ctx, groups)
     scored = score_groups(ctx, groups)
     stage("refine")
     groups = refine(ctx, groups, scored, params)
     stage("rescore")
     scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
+    # Measure again against the population without the networks found so far,
+    # until no more are found (a large hydra share compresses percentiles).
+    found = np.zeros(evidence.size, dtype=bool)
+    for _ in range(params.rerank_rounds):
+        flagged = [m for m, (_s, is_flagged) in per_account.items() if is_flagged]
+        if not flagged or found[flagged].all():
+            break
+        found[flagged] = True
+        ctx.ref.rerank(found)
+        calibrate(ctx, groups)
+        scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
     strength = member_strength(projection, groups)
     return Analysis(evidence, groups, scored, per_account, asdict(pop), strength)
 

@@ -1,0 +1,645 @@
+"""The scoring features: a table of small pure functions, each a piece of evidence.
+
+Every feature answers one question about a group of accounts: how unusual
+is it against what the same population gives by chance? Its answer is
+evidence in nats (natural log-odds), bounded so that no single signal
+decides, with a sentence that names the group's figure beside the
+population's. The score adds them up (see app.detect.score).
+
+Three families:
+
+intent
+    what extraction needs and farms cannot hide: requests for step-by-step
+    reasoning or censorship-safe rewrites, harvest size, sustained daily
+    volume, long answers, many distinct task templates, sweeps across
+    subjects. Each is the percentile, within the whole population, of the
+    group's typical member: the lower confidence bound of the members'
+    median percentile, so a handful of accounts is judged by its weaker
+    members and a large group by its middle. Percentiles make the figure
+    mean the same on any provider's data, whatever its units and scale.
+coordination
+    what the members share beyond chance (payment tokens, devices, API
+    keys, private addresses, prompt-template families), sign-up bursts,
+    lockstep hours, enforcement history and regrowth after bans. Sharing is
+    measured against the number of members that would share such an entity
+    in a random group of the same size (each entity's population of users
+    known), so a carrier NAT shared by thousands says nothing and a card
+    shared inside the group says a lot.
+mitigation
+    what customers have and farms avoid: one declared organisation with
+    one billing, one institutional e-mail domain, campus and company
+    networks, a few templates reused heavily (homework, one app).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from app.detect.evidence import Evidence
+from app.detect.project import PUBLIC_MAIL, Projection
+
+# Evidence of one feature never exceeds this many nats (odds of 99 to 1), so
+# one saturated signal cannot decide a group by itself.
+CAP = math.log(99.0)
+# A rate is shrunk towards the population's with this many pseudo-sessions.
+PRIOR_SESSIONS = 5
+# One-sided 95% bound for the median of the members' percentiles.
+Z_BOUND = 1.645
+PROXY_TYPES = frozenset(("datacenter", "proxy", "vpn", "tor"))
+# Networks of known institutions: a class or an office behind one address.
+INSTITUTIONAL = frozenset(("education", "corporate"))
+# Known shared egress: sharing one says little about who is behind it.
+SHARED_EGRESS = frozenset(("mobile", "education", "corporate"))
+DAY = 86_400
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def clip(x: float, lo: float = 0.0, hi: float = CAP) -> float:
+    return min(max(x, lo), hi)
+
+
+def pct(x: float) -> str:
+    return f"{x:.0%}" if x >= 0.01 or x == 0 else f"{x:.1%}"
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 account', '3 accounts'."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+
+
+@dataclass
+class Feature:
+    name: str
+    family: str  # coordination | intent | mitigation
+    value: float
+    baseline: float | None
+    contribution: float
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "family": self.family, "value": round(self.value, 4),
+                "baseline": None if self.baseline is None else round(self.baseline, 4),
+                "contribution": round(self.contribution, 4), "reason": self.reason}
+
+
+# -- the population ---------------------------------------------------------------
+
+
+def typical_rate(numerators: np.ndarray, sessions: np.ndarray) -> float:
+    """The rate of a typical account: the mean of per-account rates between the
+    10th and 90th percentile, so a minority of heavy or fake accounts does not
+    move the baseline they are compared with."""
+    active = sessions > 0
+    if not active.any():
+        return 0.0
+    rates = np.sort(numerators[active] / sessions[active])
+    lo, hi = int(len(rates) * 0.1), max(int(len(rates) * 0.9), 1)
+    trimmed = rates[lo:hi] if hi > lo else rates
+    return float(trimmed.mean())
+
+
+def busiest_window_share(hours: list[int] | np.ndarray, width: int = 8) -> float:
+    total = float(sum(hours))
+    if total == 0:
+        return 0.0
+    doubled = list(hours) + list(hours)
+    return max(sum(doubled[i:i + width]) for i in range(24)) / total
+
+
+def entropy(counts: Any) -> float:
+    values = [c for c in counts if c > 0]
+    total = sum(values)
+    if total == 0:
+        return 0.0
+    return -sum(c / total * math.log2(c / total) for c in values)
+
+
+def percentiles(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Mid-rank percentile of each value within the sorted reference (ties share
+    the middle of their run, so a constant feature says 0.5 for everyone)."""
+    if reference.size == 0:
+        return np.full(values.shape, 0.5)
+    lo = np.searchsorted(reference, values, side="left")
+    hi = np.searchsorted(reference, values, side="right")
+    return (lo + hi) / (2.0 * reference.size)
+
+
+# The per-account measures of extraction: name, what a member's figure is,
+# the sentence's wording (figure, population figure).
+INTENT_MEASURES = ("extraction", "harvest", "daily_volume", "answer_length",
+                   "task_diversity", "subject_sweep")
+
+
+@dataclass
+class Reference:
+    """Per-account measures of the whole population, computed once per run."""
+
+    size: int
+    active: np.ndarray  # bool per account: has sessions
+    measures: dict[str, np.ndarray]  # name -> value per account
+    ranks: dict[str, np.ndarray]  # name -> percentile per account among active accounts
+    reasoning_rate: float
+    rewrite_rate: float
+    scripted: np.ndarray  # sessions via scripted clients, per account
+    proxied: np.ndarray  # sessions via datacenter, proxy, VPN or Tor addresses
+    institutional: np.ndarray  # sessions via campus or company networks
+    busiest_8h_share: float
+    enforced_share: float
+    created: np.ndarray  # sign-up time per account (nan when unknown)
+    # kind -> entity key -> number of accounts in the population that use it
+    users: dict[str, Counter[str]] = field(default_factory=dict)
+    # kind -> account -> entity keys it uses (only entities used by 2+ accounts)
+    keys_of: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    domain_users: Counter[str] = field(default_factory=Counter)
+    excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    _informative: tuple[str, ...] | None = None
+    _medians: dict[str, float] = field(default_factory=dict)
+    # typical shares of sessions via scripted clients and via proxy-type addresses
+    scripted_share: float = 0.0
+    proxy_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.excluded.size != self.size:
+            self.excluded = np.zeros(self.size, dtype=bool)
+
+    def median(self, name: str) -> float:
+        if name not in self._medians:
+            values = self.measures[name][self.reference]
+            self._medians[name] = float(np.median(values)) if values.size else 0.0
+        return self._medians[name]
+
+    @property
+    def informative(self) -> tuple[str, ...]:
+        """The intent measures that tell accounts apart here at all (a provider
+        that exports no output tokens or categories gives everyone the same)."""
+        if self._informative is None:
+            found = []
+            for name in INTENT_MEASURES:
+                values = self.measures[name][self.active]
+                if values.size and float(values.min()) != float(values.max()):
+                    found.append(name)
+            self._informative = tuple(found)
+        return self._informative
+
+    @property
+    def reference(self) -> np.ndarray:
+        """The accounts percentiles are taken among: active, and not excluded."""
+        return self.active & ~self.excluded
+
+    def rerank(self, exclude: np.ndarray) -> None:
+        """Take percentiles among the active accounts outside `exclude` (bool per
+        account): the members of networks already found, so that a large hydra
+        share does not become the yardstick it is measured by."""
+        excluded = exclude & self.active
+        # Keep at least half of the active accounts as the yardstick.
+        if excluded.sum() > 0.5 * self.active.sum():
+            return
+        self.excluded = excluded
+        self.ranks = _ranks(self.measures, self.reference)
+        self._informative = None
+        self._medians = {}
+
+
+def _ranks(measures: dict[str, np.ndarray], reference: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: percentiles(values, np.sort(values[reference]))
+            for name, values in measures.items()}
+
+
+def build_reference(evidence: Evidence, projection: Projection, scripted: np.ndarray,
+                    proxied: np.ndarray, institutional: np.ndarray) -> Reference:
+    accounts = evidence.accounts
+    n = evidence.size
+    sessions = np.array([a["sessions"] for a in accounts], dtype=float)
+    requests = np.array([a["requests"] for a in accounts], dtype=float)
+    reasoning = np.array([a["reasoning"] for a in accounts], dtype=float)
+    rewrites = np.array([a["rewrites"] for a in accounts], dtype=float)
+    reasoning_rate = typical_rate(reasoning, sessions)
+    rewrite_rate = typical_rate(rewrites, sessions)
+    extracting = np.minimum(reasoning + rewrites, sessions)
+    base = min(reasoning_rate + rewrite_rate, 1.0)
+    output = np.array([evidence.output_tokens.get(i, 0) for i in range(n)], dtype=float)
+    days = np.array([len({t // DAY for t in evidence.starts.get(i, ())}) or
+                     (1 if sessions[i] else 0) for i in range(n)], dtype=float)
+    families = np.array([len(projection.account_families.get(i, {})) for i in range(n)],
+                        dtype=float)
+    subjects = np.array([entropy(evidence.categories.get(i, {}).values()) for i in range(n)])
+    measures = {
+        "extraction": (extracting + PRIOR_SESSIONS * base) / (sessions + PRIOR_SESSIONS),
+        "harvest": output,
+        "daily_volume": requests / np.maximum(days, 1),
+        "answer_length": output / np.maximum(requests, 1),
+        "task_diversity": families,
+        "subject_sweep": subjects,
+    }
+    active = sessions > 0
+    ranks = _ranks(measures, active)
+    hours = np.zeros(24)
+    for row in evidence.hours.values():
+        hours += np.asarray(row)
+    enforced = sum(a["status"] in ("banned", "suspended") for a in accounts)
+    created = np.array([np.nan if a.get("created") is None else float(a["created"])
+                        for a in accounts])
+    users: dict[str, Counter[str]] = {}
+    keys_of: dict[str, dict[int, list[str]]] = {}
+    for kind, by_key in projection.entities.items():
+        users[kind] = Counter({key: len(members) for key, members in by_key.items()})
+        per_account: dict[int, list[str]] = defaultdict(list)
+        for key, members in by_key.items():
+            for a in members:
+                per_account[a].append(key)
+        keys_of[kind] = per_account
+    family_users: Counter[str] = Counter()
+    family_keys: dict[int, list[str]] = defaultdict(list)
+    for used in projection.account_families.values():
+        for family in used:
+            family_users[f"{family:016x}"] += 1
+    for account, used in projection.account_families.items():
+        for family in used:
+            key = f"{family:016x}"
+            if family_users[key] > 1:
+                family_keys[account].append(key)
+    users["family"] = family_users
+    keys_of["family"] = family_keys
+    domains = Counter(a["email_domain"] for a in accounts if a.get("email_domain"))
+    return Reference(n, active, measures, ranks, reasoning_rate, rewrite_rate, scripted,
+                     proxied, institutional, busiest_window_share(hours),
+                     enforced / max(n, 1), created, users, keys_of, domains,
+                     scripted_share=typical_rate(scripted, sessions),
+                     proxy_share=typical_rate(proxied, sessions))
+
+
+# -- a group ---------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """A group of accounts being scored, with what its features share."""
+
+    members: list[int]
+    accounts: list[dict[str, Any]]
+    evidence: Evidence
+    projection: Projection
+    ref: Reference
+    wave_hours: int = 72
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def sessions(self) -> int:
+        return sum(a["sessions"] for a in self.accounts) or 1
+
+    def typical_percentile(self, measure: str) -> float:
+        """Lower confidence bound of the members' median percentile."""
+        ranks = np.sort(self.ref.ranks[measure][self.members])
+        n = ranks.size
+        if n == 0:
+            return 0.5
+        k = int(math.floor(n / 2 - Z_BOUND * math.sqrt(n) / 2))
+        return float(ranks[max(0, min(k, n - 1))])
+
+    def sharing(self, kind: str, keep: Callable[[str], bool] | None = None
+                ) -> tuple[set[int], int, float]:
+        """Members that share an entity of this kind with another member, how many
+        such entities, and the number of members expected to by chance in a random
+        group of the same size (each entity's users in the population known)."""
+        per_account = self.ref.keys_of.get(kind, {})
+        users = self.ref.users.get(kind, Counter())
+        inside: dict[str, list[int]] = defaultdict(list)
+        expected = 0.0
+        others = (self.size - 1) / max(self.ref.size - 1, 1)
+        for m in self.members:
+            chance = 0.0
+            for key in per_account.get(m, ()):
+                if keep is None or keep(key):
+                    inside[key].append(m)
+                    chance += (users[key] - 1) * others
+            expected += min(1.0, chance)
+        sharers: set[int] = set()
+        entities = 0
+        for accounts in inside.values():
+            if len(accounts) > 1:
+                sharers.update(accounts)
+                entities += 1
+        return sharers, entities, expected
+
+    def own_sharers(self, kind: str) -> set[int]:
+        """Members that share an entity of this kind that is the group's own: most
+        of its users in the population are members (a popular template or a
+        carrier NAT that the group also touches ties no one to it)."""
+        per_account = self.ref.keys_of.get(kind, {})
+        users = self.ref.users.get(kind, Counter())
+        inside: dict[str, list[int]] = defaultdict(list)
+        for m in self.members:
+            for key in per_account.get(m, ()):
+                inside[key].append(m)
+        return {m for key, accounts in inside.items()
+                if len(accounts) > 1 and len(accounts) >= 0.5 * users[key] for m in accounts}
+
+
+def sharing_evidence(share: float, expected_share: float) -> float:
+    """Nats for a share of members that share something, against chance: the
+    share times the log of how many times chance it is (bounded)."""
+    if share <= 0:
+        return 0.0
+    return share * clip(math.log(share / max(expected_share, 1e-6)))
+
+
+# -- intent features -----------------------------------------------------------------
+
+Result = tuple[float, float | None, float, str]  # value, baseline, nats, sentence
+
+
+def _intent(group: Group, measure: str, describe: Callable[[float, float], str]) -> Result:
+    q = group.typical_percentile(measure)
+    values = group.ref.measures[measure][group.members]
+    typical = float(np.median(values)) if values.size else 0.0
+    population = group.ref.median(measure)
+    nats = clip(logit(q))
+    return typical, population, nats, (
+        f"{describe(typical, population)}; the typical member is above "
+        f"{pct(q)} of accounts")
+
+
+def extraction_requests(group: Group) -> Result:
+    reasoning = sum(a["reasoning"] for a in group.accounts) / group.sessions
+    rewrites = sum(a["rewrites"] for a in group.accounts) / group.sessions
+    ref = group.ref
+    _value, _base, nats, tail = _intent(group, "extraction", lambda v, b: "")
+    if rewrites > reasoning:
+        lead = (f"{pct(rewrites)} of sessions ask for censorship-safe rewrites "
+                f"(population: {pct(ref.rewrite_rate)})")
+    else:
+        lead = (f"{pct(reasoning)} of sessions ask for step-by-step reasoning "
+                f"(population: {pct(ref.reasoning_rate)})")
+    return max(reasoning, rewrites), ref.reasoning_rate + ref.rewrite_rate, nats, lead + tail
+
+
+def harvest(group: Group) -> Result:
+    return _intent(group, "harvest", lambda v, b: (
+        f"typical member received {v:,.0f} output tokens (population: {b:,.0f})"))
+
+
+def daily_volume(group: Group) -> Result:
+    return _intent(group, "daily_volume", lambda v, b: (
+        f"typical member sends {v:,.0f} requests per active day (population: {b:,.0f})"))
+
+
+def answer_length(group: Group) -> Result:
+    return _intent(group, "answer_length", lambda v, b: (
+        f"answers average {v:,.0f} output tokens per request (population: {b:,.0f})"))
+
+
+def task_diversity(group: Group) -> Result:
+    return _intent(group, "task_diversity", lambda v, b: (
+        f"typical member sent {v:,.0f} distinct prompt templates (population: {b:,.0f})"))
+
+
+def subject_sweep(group: Group) -> Result:
+    return _intent(group, "subject_sweep", lambda v, b: (
+        f"typical member's prompts sweep {2 ** v:,.1f} subjects' worth of categories "
+        f"(population: {2 ** b:,.1f})"))
+
+
+# -- coordination features ---------------------------------------------------------------
+
+
+def _shared(group: Group, kind: str, label: str, plural: str | None = None,
+            keep: Callable[[str], bool] | None = None) -> tuple[Result, set[int]]:
+    """Sharing of one kind against chance, and the members that share the group's
+    own entities of that kind (their own evidence of belonging)."""
+    sharers, entities, expected = group.sharing(kind, keep)
+    share = len(sharers) / group.size
+    chance = expected / group.size
+    nats = sharing_evidence(share, chance)
+    return (share, chance, nats,
+            f"{count(len(sharers), 'account')} share {count(entities, label, plural)} "
+            f"(chance: {pct(chance)} of a random group this size)"), group.own_sharers(kind)
+
+
+def payment_reuse(group: Group) -> tuple[Result, set[int]]:
+    # A declared organisation's one billing is discounted with its other sharing
+    # (see declared_organisation and app.detect.score).
+    return _shared(group, "payment", "payment token")
+
+
+def device_reuse(group: Group) -> tuple[Result, set[int]]:
+    return _shared(group, "device", "device")
+
+
+def key_reuse(group: Group) -> tuple[Result, set[int]]:
+    return _shared(group, "api_key", "API key")
+
+
+def address_sharing(group: Group) -> tuple[Result, set[int]]:
+    intel = group.evidence.ip_intel
+    return _shared(group, "ip", "address", "addresses",
+                   keep=lambda key: intel.get(key, {}).get("network_type") not in SHARED_EGRESS)
+
+
+def template_reuse(group: Group) -> tuple[Result, set[int]]:
+    return _shared(group, "family", "near-duplicate prompt template family",
+                   "near-duplicate prompt template families")
+
+
+def signup_burst(group: Group) -> Result:
+    """The most members created within `wave_hours`, against how many accounts of
+    the population sign up in any such window (a Poisson rate)."""
+    created = np.sort(group.ref.created[group.members][~np.isnan(
+        group.ref.created[group.members])])
+    if created.size < 5:
+        return 0.0, None, 0.0, "too few members with a sign-up time for a wave"
+    width = group.wave_hours * 3600
+    ends = np.searchsorted(created, created + width, side="right")
+    counts = ends - np.arange(created.size)
+    best = int(counts.max())
+    start = float(created[int(counts.argmax())])
+    population = group.ref.created[~np.isnan(group.ref.created)]
+    span = max(float(population.max() - population.min()), width) if population.size else width
+    # The share of a random group in its busiest window: twice the window's
+    # share of the sign-up span, and never fewer than two accounts.
+    chance = min(1.0, max(width / span * 2, 2 / created.size))
+    share = best / created.size
+    nats = clip(sharing_evidence(share, chance), 0, 1.5) if best >= 3 else 0.0
+    day = datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%d")
+    return share, chance, nats, (f"{pct(share)} of accounts signed up within "
+                                 f"{group.wave_hours} hours from {day} "
+                                 f"(chance: {pct(chance)})")
+
+
+def lockstep_hours(group: Group) -> Result:
+    hours = np.zeros(24)
+    for i in group.members:
+        row = group.evidence.hours.get(i)
+        if row is not None:
+            hours += np.asarray(row)
+    share = busiest_window_share(hours)
+    base = max(group.ref.busiest_8h_share, 8 / 24)
+    nats = clip(2 * logit(share) - 2 * logit(min(base + 0.1, 0.99)), 0, 1.5) \
+        if share > base + 0.1 else 0.0
+    return share, group.ref.busiest_8h_share, nats, (
+        f"{pct(share)} of sessions fall in the same 8 hours of the day "
+        f"(population: {pct(group.ref.busiest_8h_share)})")
+
+
+def scripted_clients(group: Group) -> Result:
+    share = float(group.ref.scripted[group.members].sum()) / group.sessions
+    base = group.ref.scripted_share
+    nats = clip(share - base, 0, 1) * 0.5
+    return share, base, nats, (f"{pct(share)} of sessions use scripted clients "
+                               f"(population: {pct(base)})")
+
+
+def proxy_traffic(group: Group) -> Result:
+    share = float(group.ref.proxied[group.members].sum()) / group.sessions
+    base = group.ref.proxy_share
+    # An intel label is one piece of evidence, never the deciding one: a cloud
+    # address is a notebook as often as a proxy.
+    nats = clip(share - base, 0, 1) * 0.5
+    return share, base, nats, (f"{pct(share)} of sessions come from datacenter, proxy, VPN "
+                               f"or Tor addresses (population: {pct(base)})")
+
+
+def enforcement_history(group: Group) -> Result:
+    enforced = sum(a["status"] in ("banned", "suspended") for a in group.accounts) / group.size
+    base = group.ref.enforced_share
+    # Bans are the provider's weak labels: they add at most one nat, so a group
+    # is never flagged just because some of its members were banned.
+    nats = clip(sharing_evidence(enforced, max(base, 1e-3)), 0, 1.0) if group.size >= 5 \
+        else 0.0
+    return enforced, base, nats, (f"{pct(enforced)} of accounts already banned or suspended "
+                                  f"(population: {pct(base)})")
+
+
+def new_head_members(members: list[int], accounts: list[dict[str, Any]]) -> list[int]:
+    """Members (of `members`, facts in `accounts`) that signed up after another
+    member was banned and are not banned themselves: the regrown heads."""
+    bans = [a["status_changed"] for a in accounts
+            if a["status"] == "banned" and a.get("status_changed") is not None]
+    if not bans:
+        return []
+    first_ban = min(bans)
+    return [m for m, a in zip(members, accounts, strict=True)
+            if a.get("created") is not None and a["created"] > first_ban
+            and a["status"] != "banned"]
+
+
+def regrowth(group: Group) -> Result:
+    heads = len(new_head_members(group.members, group.accounts))
+    share = heads / group.size
+    nats = clip(sharing_evidence(share, 0.02), 0, 1.0) if heads >= 2 else 0.0
+    return heads, None, nats, (f"{count(heads, 'account')} signed up after other members "
+                               "were banned (new heads)")
+
+
+# -- mitigations -------------------------------------------------------------------------
+
+
+def declared_organisation(group: Group) -> Result:
+    """Members that belong to a declared organisation billed to one payment method
+    (the organisation's own): an identified, paying customer, which is what a
+    farm of throw-away accounts avoids. Several such customers in one group
+    count together (two integrators behind one cloud region)."""
+    by_org: dict[str, Counter[str | None]] = defaultdict(Counter)
+    for a in group.accounts:
+        if a.get("org_id"):
+            by_org[a["org_id"]][a.get("payment")] += 1
+    customers = 0
+    for cards in by_org.values():
+        card, users = cards.most_common(1)[0]
+        if card is not None and users >= 0.8 * sum(cards.values()):
+            customers += sum(cards.values())
+    declared = sum(sum(cards.values()) for cards in by_org.values())
+    share = customers / group.size
+    nats = CAP * share if share >= 0.8 else 0.0
+    return share, None, nats, (f"{pct(declared / group.size)} of accounts belong to "
+                               f"{count(len(by_org), 'declared organisation')}, "
+                               f"{pct(share)} under the organisation's one billing")
+
+
+def institutional_domain(group: Group) -> Result:
+    """One e-mail domain for (nearly) the whole group, not a public mail service,
+    and used (nearly) only by this group: a school's or a company's."""
+    domains = Counter(a["email_domain"] for a in group.accounts if a.get("email_domain"))
+    if not domains:
+        return 0.0, None, 0.0, "no e-mail domains"
+    domain, users = domains.most_common(1)[0]
+    share = users / group.size
+    own = users / max(group.ref.domain_users[domain], 1)
+    nats = share if share >= 0.8 and own >= 0.8 and domain not in PUBLIC_MAIL else 0.0
+    return share, None, nats, (f"{pct(share)} of accounts use one institutional e-mail domain "
+                               f"({pct(own)} of its users are in this group)")
+
+
+def institutional_network(group: Group) -> Result:
+    share = float(group.ref.institutional[group.members].sum()) / group.sessions
+    nats = 2.0 * share if share >= 0.3 else 0.0
+    return share, None, nats, f"{pct(share)} of sessions come from known campus or company networks"
+
+
+def few_templates(group: Group) -> Result:
+    """Homework and one app reuse a few templates heavily; a harvest sends many.
+    The share of the group's templated sessions in its five busiest families,
+    counted in full for a group whose typical member is at or below the
+    population's median daily volume and not at all near its top."""
+    used: Counter[int] = Counter()
+    for m in group.members:
+        used.update(group.projection.account_families.get(m, {}))
+    total = sum(used.values())
+    if total == 0 or group.size < 5:
+        return 0.0, None, 0.0, "no templated sessions"
+    top = sum(c for _f, c in used.most_common(5)) / total
+    # Homework is a few templates at a low daily volume; a harvest at volume
+    # through a few templates gets no credit for them.
+    volume = group.typical_percentile("daily_volume")
+    quiet = clip((1 - volume) / 0.5, 0, 1)
+    nats = 2.0 * (top - 0.5) / 0.5 * quiet if top > 0.5 else 0.0
+    families = count(len(used), "template family", "template families")
+    return top, None, nats, (f"{pct(top)} of templated sessions use the same 5 prompt "
+                             f"templates ({families} in all)")
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    family: str
+    compute: Callable[[Group], Any]
+    # Shared-entity features also name the members that share (their own evidence).
+    marks: str | None = None
+
+
+FEATURES: tuple[Spec, ...] = (
+    Spec("extraction_requests", "intent", extraction_requests),
+    Spec("harvest", "intent", harvest),
+    Spec("daily_volume", "intent", daily_volume),
+    Spec("answer_length", "intent", answer_length),
+    Spec("task_diversity", "intent", task_diversity),
+    Spec("subject_sweep", "intent", subject_sweep),
+    Spec("payment_reuse", "coordination", payment_reuse, marks="payment"),
+    Spec("device_reuse", "coordination", device_reuse, marks="device"),
+    Spec("api_key_reuse", "coordination", key_reuse, marks="api_key"),
+    Spec("address_sharing", "coordination", address_sharing),
+    Spec("template_reuse", "coordination", template_reuse, marks="template"),
+    Spec("signup_wave", "coordination", signup_burst),
+    Spec("lockstep_hours", "coordination", lockstep_hours),
+    Spec("scripted_clients", "coordination", scripted_clients),
+    Spec("proxy_traffic", "coordination", proxy_traffic),
+    Spec("enforcement_history", "coordination", enforcement_history),
+    Spec("regrowth", "coordination", regrowth),
+    Spec("declared_organisation", "mitigation", declared_organisation),
+    Spec("institutional_domain", "mitigation", institutional_domain),
+    Spec("institutional_network", "mitigation", institutional_network),
+    Spec("few_templates", "mitigation", few_templates),
+)
