@@ -165,6 +165,9 @@ class Reference:
     excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _informative: tuple[str, ...] | None = None
     _medians: dict[str, float] = field(default_factory=dict)
+    _own_intent: np.ndarray | None = None
+    # addresses of known shared egress (carrier, campus and company networks)
+    egress: frozenset[str] = frozenset()
     # typical shares of sessions via scripted clients and via proxy-type addresses
     scripted_share: float = 0.0
     proxy_share: float = 0.0
@@ -193,6 +196,15 @@ class Reference:
         return self._informative
 
     @property
+    def own_intent(self) -> np.ndarray:
+        """Per account: the mean of its percentiles over the informative intent
+        measures (its own extraction profile)."""
+        if self._own_intent is None:
+            names = self.informative or INTENT_MEASURES
+            self._own_intent = np.mean([self.ranks[name] for name in names], axis=0)
+        return self._own_intent
+
+    @property
     def reference(self) -> np.ndarray:
         """The accounts percentiles are taken among: active, and not excluded."""
         return self.active & ~self.excluded
@@ -209,6 +221,7 @@ class Reference:
         self.ranks = _ranks(self.measures, self.reference)
         self._informative = None
         self._medians = {}
+        self._own_intent = None
 
 
 def _ranks(measures: dict[str, np.ndarray], reference: np.ndarray) -> dict[str, np.ndarray]:
@@ -234,7 +247,13 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
     families = np.array([len(projection.account_families.get(i, {})) for i in range(n)],
                         dtype=float)
     subjects = np.array([entropy(evidence.categories.get(i, {}).values()) for i in range(n)])
+    first = np.array([min(evidence.starts[i]) if evidence.starts.get(i) else np.nan
+                      for i in range(n)])
+    created_at = np.array([np.nan if a.get("created") is None else float(a["created"])
+                           for a in accounts])
+    age = np.nan_to_num((first - created_at) / DAY, nan=0.0)
     measures = {
+        "account_age": np.maximum(age, 0.0),
         "extraction": (extracting + PRIOR_SESSIONS * base) / (sessions + PRIOR_SESSIONS),
         "harvest": output,
         "daily_volume": requests / np.maximum(days, 1),
@@ -275,6 +294,8 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
     return Reference(n, active, measures, ranks, reasoning_rate, rewrite_rate, scripted,
                      proxied, institutional, busiest_window_share(hours),
                      enforced / max(n, 1), created, users, keys_of, domains,
+                     egress=frozenset(ip for ip, intel in evidence.ip_intel.items()
+                                      if intel.get("network_type") in SHARED_EGRESS),
                      scripted_share=typical_rate(scripted, sessions),
                      proxy_share=typical_rate(proxied, sessions))
 
@@ -373,18 +394,37 @@ def _intent(group: Group, measure: str, describe: Callable[[float, float], str])
         f"{pct(q)} of accounts")
 
 
+def wilson_lower(successes: float, trials: float, z: float = Z_BOUND) -> float:
+    """Lower confidence bound of a binomial rate (Wilson score interval)."""
+    if trials <= 0:
+        return 0.0
+    p = successes / trials
+    centre = p + z * z / (2 * trials)
+    margin = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
+    return max(0.0, (centre - margin) / (1 + z * z / trials))
+
+
 def extraction_requests(group: Group) -> Result:
+    """The purpose of a harvest: sessions asking for step-by-step reasoning or
+    censorship-safe rewrites. The larger of two figures against the population:
+    the typical member's percentile, and the group's pooled rate (its lower
+    confidence bound) against the typical account's rate, as log-odds, which
+    sees a network of quiet accounts with a few sessions each."""
     reasoning = sum(a["reasoning"] for a in group.accounts) / group.sessions
     rewrites = sum(a["rewrites"] for a in group.accounts) / group.sessions
     ref = group.ref
-    _value, _base, nats, tail = _intent(group, "extraction", lambda v, b: "")
+    _value, _base, typical, tail = _intent(group, "extraction", lambda v, b: "")
+    extracting = sum(min(a["reasoning"] + a["rewrites"], a["sessions"]) for a in group.accounts)
+    base = min(max(ref.reasoning_rate + ref.rewrite_rate, 1e-3), 0.999)
+    lower = wilson_lower(extracting, group.sessions)
+    pooled = clip(logit(lower) - logit(base)) if lower > base else 0.0
     if rewrites > reasoning:
         lead = (f"{pct(rewrites)} of sessions ask for censorship-safe rewrites "
                 f"(population: {pct(ref.rewrite_rate)})")
     else:
         lead = (f"{pct(reasoning)} of sessions ask for step-by-step reasoning "
                 f"(population: {pct(ref.reasoning_rate)})")
-    return max(reasoning, rewrites), ref.reasoning_rate + ref.rewrite_rate, nats, lead + tail
+    return max(reasoning, rewrites), base, max(typical, pooled), lead + tail
 
 
 def harvest(group: Group) -> Result:
@@ -444,9 +484,8 @@ def key_reuse(group: Group) -> tuple[Result, set[int]]:
 
 
 def address_sharing(group: Group) -> tuple[Result, set[int]]:
-    intel = group.evidence.ip_intel
-    return _shared(group, "ip", "address", "addresses",
-                   keep=lambda key: intel.get(key, {}).get("network_type") not in SHARED_EGRESS)
+    egress = group.ref.egress
+    return _shared(group, "ip", "address", "addresses", keep=lambda key: key not in egress)
 
 
 def template_reuse(group: Group) -> tuple[Result, set[int]]:
@@ -583,6 +622,27 @@ def institutional_domain(group: Group) -> Result:
                                f"({pct(own)} of its users are in this group)")
 
 
+def established_accounts(group: Group) -> Result:
+    """Accounts that existed long before they were first seen active, and were
+    never banned: customers' accounts age, a farm's are made for the job (and
+    aged accounts cost a farm money). The median unbanned member's account age
+    at its first session, as a percentile of the population; at most 1.5 nats,
+    since accounts can be bought aged."""
+    unbanned = [m for m, a in zip(group.members, group.accounts, strict=True)
+                if a["status"] != "banned"]
+    if len(unbanned) < 0.8 * group.size:
+        return 0.0, None, 0.0, "many members banned"
+    q = float(np.median(group.ref.ranks["account_age"][unbanned]))
+    age = float(np.median(group.ref.measures["account_age"][unbanned]))
+    nats = clip(0.5 * logit(q), 0, 1.5)
+    return age, group.ref.median("account_age"), nats, (
+        f"typical member's account was {age:,.0f} days old when first active "
+        f"(population: {group.ref.median('account_age'):,.0f}); none banned"
+        if len(unbanned) == group.size else
+        f"typical member's account was {age:,.0f} days old when first active "
+        f"(population: {group.ref.median('account_age'):,.0f})")
+
+
 def institutional_network(group: Group) -> Result:
     share = float(group.ref.institutional[group.members].sum()) / group.sessions
     nats = 2.0 * share if share >= 0.3 else 0.0
@@ -641,5 +701,6 @@ FEATURES: tuple[Spec, ...] = (
     Spec("declared_organisation", "mitigation", declared_organisation),
     Spec("institutional_domain", "mitigation", institutional_domain),
     Spec("institutional_network", "mitigation", institutional_network),
+    Spec("established_accounts", "mitigation", established_accounts),
     Spec("few_templates", "mitigation", few_templates),
 )

@@ -269,8 +269,7 @@ def _bound_coordination(features: list[Feature]) -> None:
 def own_intent(account: int, ref: Reference) -> float:
     """An account's own extraction profile: the mean of its percentiles over the
     intent measures (its extraction rate already shrunk for few sessions)."""
-    names = ref.informative or INTENT_MEASURES
-    return float(np.mean([ref.ranks[name][account] for name in names]))
+    return float(ref.own_intent[account])
 
 
 def score_community(members: list[int], ctx: ScoringContext) -> CommunityScore:
