@@ -58,6 +58,9 @@ INSTITUTIONAL = frozenset(("education", "corporate"))
 # Known shared egress: sharing one says little about who is behind it.
 SHARED_EGRESS = frozenset(("mobile", "education", "corporate"))
 DAY = 86_400
+# An entity with more users than this links strangers (a carrier NAT, a
+# popular prompt): sharing it is not evidence (as the projection's hub_size).
+HUB_USERS = 200
 
 
 def logit(p: float) -> float:
@@ -166,6 +169,7 @@ class Reference:
     _informative: tuple[str, ...] | None = None
     _medians: dict[str, float] = field(default_factory=dict)
     _own_intent: np.ndarray | None = None
+    _pair_mass: dict[str, float] = field(default_factory=dict)
     # addresses of known shared egress (carrier, campus and company networks)
     egress: frozenset[str] = frozenset()
     # typical shares of sessions via scripted clients and via proxy-type addresses
@@ -175,6 +179,15 @@ class Reference:
     def __post_init__(self) -> None:
         if self.excluded.size != self.size:
             self.excluded = np.zeros(self.size, dtype=bool)
+
+    def pair_mass(self, kind: str, keep: Callable[[str], bool] | None = None) -> float:
+        """Pairs of users of the same entity, summed over this kind's entities that
+        `keep` keeps and that are not hubs (computed once per kind)."""
+        if kind not in self._pair_mass:
+            self._pair_mass[kind] = float(sum(
+                k * (k - 1) / 2 for key, k in self.users.get(kind, Counter()).items()
+                if 1 < k <= HUB_USERS and (keep is None or keep(key))))
+        return self._pair_mass[kind]
 
     def median(self, name: str) -> float:
         if name not in self._medians:
@@ -334,26 +347,25 @@ class Group:
     def sharing(self, kind: str, keep: Callable[[str], bool] | None = None
                 ) -> tuple[set[int], int, float]:
         """Members that share an entity of this kind with another member, how many
-        such entities, and the number of members expected to by chance in a random
-        group of the same size (each entity's users in the population known)."""
+        such entities, and how many entities a random group of the same size
+        would share by chance: the sum over the population's entities of the
+        chance that two of its users fall in the group. Hubs (more than
+        HUB_USERS users) say nothing and are left out of both."""
         per_account = self.ref.keys_of.get(kind, {})
         users = self.ref.users.get(kind, Counter())
         inside: dict[str, list[int]] = defaultdict(list)
-        expected = 0.0
-        others = (self.size - 1) / max(self.ref.size - 1, 1)
         for m in self.members:
-            chance = 0.0
             for key in per_account.get(m, ()):
-                if keep is None or keep(key):
+                if users[key] <= HUB_USERS and (keep is None or keep(key)):
                     inside[key].append(m)
-                    chance += (users[key] - 1) * others
-            expected += min(1.0, chance)
         sharers: set[int] = set()
         entities = 0
         for accounts in inside.values():
             if len(accounts) > 1:
                 sharers.update(accounts)
                 entities += 1
+        n, total = self.size, max(self.ref.size, 2)
+        expected = self.ref.pair_mass(kind, keep) * n * (n - 1) / (total * (total - 1))
         return sharers, entities, expected
 
     def own_sharers(self, kind: str) -> set[int]:
@@ -370,12 +382,20 @@ class Group:
                 if len(accounts) > 1 and len(accounts) >= 0.5 * users[key] for m in accounts}
 
 
-def sharing_evidence(share: float, expected_share: float) -> float:
-    """Nats for a share of members that share something, against chance: the
-    share times the log of how many times chance it is (bounded)."""
+def rate_evidence(share: float, chance: float) -> float:
+    """Nats for a share of members against the share chance gives: the share
+    times the log of how many times chance it is (bounded)."""
     if share <= 0:
         return 0.0
-    return share * clip(math.log(share / max(expected_share, 1e-6)))
+    return share * clip(math.log(share / max(chance, 1e-6)))
+
+
+def sharing_evidence(share: float, observed: float, expected: float) -> float:
+    """Nats for a share of members that share something: the share times the log
+    of how many times chance the observed count is (bounded)."""
+    if share <= 0 or observed <= expected:
+        return 0.0
+    return share * clip(math.log(observed / max(expected, 1e-6)))
 
 
 # -- intent features -----------------------------------------------------------------
@@ -462,11 +482,10 @@ def _shared(group: Group, kind: str, label: str, plural: str | None = None,
     own entities of that kind (their own evidence of belonging)."""
     sharers, entities, expected = group.sharing(kind, keep)
     share = len(sharers) / group.size
-    chance = expected / group.size
-    nats = sharing_evidence(share, chance)
-    return (share, chance, nats,
+    nats = sharing_evidence(share, entities, expected)
+    return (share, expected, nats,
             f"{count(len(sharers), 'account')} share {count(entities, label, plural)} "
-            f"(chance: {pct(chance)} of a random group this size)"), group.own_sharers(kind)
+            f"(chance: {expected:.2g} in a random group this size)"), group.own_sharers(kind)
 
 
 def payment_reuse(group: Group) -> tuple[Result, set[int]]:
@@ -511,7 +530,7 @@ def signup_burst(group: Group) -> Result:
     # share of the sign-up span, and never fewer than two accounts.
     chance = min(1.0, max(width / span * 2, 2 / created.size))
     share = best / created.size
-    nats = clip(sharing_evidence(share, chance), 0, 1.5) if best >= 3 else 0.0
+    nats = clip(rate_evidence(share, chance), 0, 1.5) if best >= 3 else 0.0
     day = datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%d")
     return share, chance, nats, (f"{pct(share)} of accounts signed up within "
                                  f"{group.wave_hours} hours from {day} "
@@ -556,7 +575,7 @@ def enforcement_history(group: Group) -> Result:
     base = group.ref.enforced_share
     # Bans are the provider's weak labels: they add at most one nat, so a group
     # is never flagged just because some of its members were banned.
-    nats = clip(sharing_evidence(enforced, max(base, 1e-3)), 0, 1.0) if group.size >= 5 \
+    nats = clip(rate_evidence(enforced, max(base, 1e-3)), 0, 1.0) if group.size >= 5 \
         else 0.0
     return enforced, base, nats, (f"{pct(enforced)} of accounts already banned or suspended "
                                   f"(population: {pct(base)})")
@@ -578,7 +597,7 @@ def new_head_members(members: list[int], accounts: list[dict[str, Any]]) -> list
 def regrowth(group: Group) -> Result:
     heads = len(new_head_members(group.members, group.accounts))
     share = heads / group.size
-    nats = clip(sharing_evidence(share, 0.02), 0, 1.0) if heads >= 2 else 0.0
+    nats = clip(rate_evidence(share, 0.02), 0, 1.0) if heads >= 2 else 0.0
     return heads, None, nats, (f"{count(heads, 'account')} signed up after other members "
                                "were banned (new heads)")
 

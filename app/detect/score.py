@@ -83,6 +83,8 @@ class ScoreParams:
     min_member_strength: float = 0.25
     # A member's own extraction profile counts as evidence from this mean percentile.
     own_intent: float = 0.85
+    # The least share of a community its core must hold to be scored alone.
+    min_core: float = 0.2
     wave_hours: int = 72
     seed: int = 42
 
@@ -235,6 +237,9 @@ def _combine_intent(features: list[Feature], informative: tuple[str, ...]) -> No
     names = [n for n in informative if n != "extraction"]
     means = [by_name[MEASURE_FEATURE[n]].contribution for n in names]
     mean = sum(means) / len(means) if means else purpose
+    if "extraction" not in informative:
+        # A provider that labels no reasoning or rewrite requests: the means alone.
+        purpose = mean
     total = 0.0 if purpose + mean <= 0 else 2 * purpose * mean / (purpose + mean)
     total *= INTENT_WEIGHT
     # Shares: the purpose counts half, the means share the other half.
@@ -282,7 +287,10 @@ def score_community(members: list[int], ctx: ScoringContext) -> CommunityScore:
     """
     whole = _score_members(members, ctx)
     core = [m for m in members if whole.member_evidence.get(m)]
-    if len(core) == len(members) or len(core) < ctx.params.min_size:
+    # A core that is a small minority is a few outstanding members of a group,
+    # not the group: the whole is scored then.
+    if len(core) == len(members) or len(core) < max(ctx.params.min_size,
+                                                    ctx.params.min_core * len(members)):
         return whole
     result = _score_members(core, ctx)
     result.members = members
