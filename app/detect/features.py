@@ -21,10 +21,10 @@ coordination
     what the members share beyond chance (payment tokens, devices, API
     keys, private addresses, prompt-template families), sign-up bursts,
     lockstep hours, enforcement history and regrowth after bans. Sharing is
-    measured against the number of members that would share such an entity
-    in a random group of the same size (each entity's population of users
-    known), so a carrier NAT shared by thousands says nothing and a card
-    shared inside the group says a lot.
+    measured against the number of such entities a random group of the same
+    size would share (each entity's population of users known), so a
+    carrier NAT shared by thousands says nothing and a card shared inside
+    the group says a lot.
 mitigation
     what customers have and farms avoid: one declared organisation with
     one billing, one institutional e-mail domain, campus and company
@@ -169,7 +169,7 @@ class Reference:
     _informative: tuple[str, ...] | None = None
     _medians: dict[str, float] = field(default_factory=dict)
     _own_intent: np.ndarray | None = None
-    _pair_mass: dict[str, float] = field(default_factory=dict)
+    _entity_sizes: dict[str, Counter[int]] = field(default_factory=dict)
     # addresses of known shared egress (carrier, campus and company networks)
     egress: frozenset[str] = frozenset()
     # typical shares of sessions via scripted clients and via proxy-type addresses
@@ -180,14 +180,24 @@ class Reference:
         if self.excluded.size != self.size:
             self.excluded = np.zeros(self.size, dtype=bool)
 
-    def pair_mass(self, kind: str, keep: Callable[[str], bool] | None = None) -> float:
-        """Pairs of users of the same entity, summed over this kind's entities that
-        `keep` keeps and that are not hubs (computed once per kind)."""
-        if kind not in self._pair_mass:
-            self._pair_mass[kind] = float(sum(
-                k * (k - 1) / 2 for key, k in self.users.get(kind, Counter()).items()
-                if 1 < k <= HUB_USERS and (keep is None or keep(key))))
-        return self._pair_mass[kind]
+    def expected_shared(self, kind: str, n: int,
+                        keep: Callable[[str], bool] | None = None) -> float:
+        """How many entities of this kind a random group of n accounts shares by
+        chance: over the population's entities with k users (hubs left out),
+        the chance that at least two of them fall in the group (binomial, with
+        each account in the group with probability n / N)."""
+        cache = f"{kind}|{'kept' if keep is not None else 'all'}"
+        if cache not in self._entity_sizes:
+            self._entity_sizes[cache] = Counter(
+                k for key, k in self.users.get(kind, Counter()).items()
+                if 1 < k <= HUB_USERS and (keep is None or keep(key)))
+        f = min(n / max(self.size, 1), 1.0)
+        total = 0.0
+        for k, entities in self._entity_sizes[cache].items():
+            none = (1 - f) ** k
+            one = k * f * (1 - f) ** (k - 1)
+            total += entities * max(0.0, 1 - none - one)
+        return total
 
     def median(self, name: str) -> float:
         if name not in self._medians:
@@ -348,8 +358,7 @@ class Group:
                 ) -> tuple[set[int], int, float]:
         """Members that share an entity of this kind with another member, how many
         such entities, and how many entities a random group of the same size
-        would share by chance: the sum over the population's entities of the
-        chance that two of its users fall in the group. Hubs (more than
+        would share by chance (Reference.expected_shared). Hubs (more than
         HUB_USERS users) say nothing and are left out of both."""
         per_account = self.ref.keys_of.get(kind, {})
         users = self.ref.users.get(kind, Counter())
@@ -364,9 +373,7 @@ class Group:
             if len(accounts) > 1:
                 sharers.update(accounts)
                 entities += 1
-        n, total = self.size, max(self.ref.size, 2)
-        expected = self.ref.pair_mass(kind, keep) * n * (n - 1) / (total * (total - 1))
-        return sharers, entities, expected
+        return sharers, entities, self.ref.expected_shared(kind, self.size, keep)
 
     def own_sharers(self, kind: str) -> set[int]:
         """Members that share an entity of this kind that is the group's own: most

@@ -242,10 +242,12 @@ def _combine_intent(features: list[Feature], informative: tuple[str, ...]) -> No
         purpose = mean
     total = 0.0 if purpose + mean <= 0 else 2 * purpose * mean / (purpose + mean)
     total *= INTENT_WEIGHT
-    # Shares: the purpose counts half, the means share the other half.
-    weights = {"extraction_requests": 0.5 * purpose}
+    # Shares: the purpose counts half, the means share the other half (all of
+    # it when the purpose is not measured).
+    labelled = "extraction" in informative
+    weights = {"extraction_requests": 0.5 * purpose if labelled else 0.0}
     for n, value in zip(names, means, strict=True):
-        weights[MEASURE_FEATURE[n]] = 0.5 * value / max(len(names), 1)
+        weights[MEASURE_FEATURE[n]] = (0.5 if labelled else 1.0) * value / max(len(names), 1)
     spread = sum(weights.values())
     for f in by_name.values():
         f.contribution = total * weights.get(f.name, 0.0) / spread if spread > 0 else 0.0
