@@ -1,0 +1,1288 @@
+"""The scoring features, one by one, on hand-made populations with known answers.
+
+Every test builds an ordinary background population (seeded, varied, modest
+behaviour) and a group engineered to show, or not to show, one feature, then
+checks the feature's figure, the population's figure, the evidence in nats
+and the sentence. The last tests score whole worlds: a many-template
+harvesting network, a class doing homework, a declared evaluation team.
+No database.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.detect import features as F
+from app.detect.coactivity import CoactivityParams
+from app.detect.evidence import Evidence
+from app.detect.features import CAP, FEATURES, Group, clip, logit, rate_evidence
+from app.detect.project import ProjectionParams, project
+from app.detect.run import DetectParams, analyse
+from app.detect.score import (
+    FARM_ONLY,
+    INTENT_WEIGHT,
+    PRIOR,
+    ScoreParams,
+    ScoringContext,
+    calibrate,
+    chance_threshold,
+    evaluate_group,
+    score_community,
+)
+
+DAY = 86_400
+T0 = 1_700_006_400  # 2023-11-15 00:00 UTC
+CATEGORIES = [f"subject{i}" for i in range(20)]
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0"
+SCRIPT = "python-requests/2.31"
+NAT = "100.64.0.1"  # a carrier NAT many ordinary phones share
+POPULAR = 0x5A5A_1234_9876_F0F0  # a popular prompt (a 'summarise this' button)
+
+
+def flip(value: int, bits: Iterable[int]) -> int:
+    for bit in bits:
+        value ^= 1 << bit
+    return value
+
+
+@dataclass
+class World:
+    """An Evidence under construction, with helpers for realistic accounts."""
+
+    seed: int = 0
+    span_days: int = 365
+    ev: Evidence = field(default_factory=Evidence)
+    rng: random.Random = field(init=False)
+    groups: dict[str, list[int]] = field(default_factory=dict)
+    _addresses: int = 0
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def address(self) -> str:
+        """A fresh residential address."""
+        self._addresses += 1
+        n = self._addresses
+        return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+
+    def account(self, name: str, *, sessions: int, requests: int, reasoning: int = 0,
+                rewrites: int = 0, output: int | None = None, days: int | None = None,
+                first_day: int | None = None, window_days: int = 60,
+                hours: list[int] | None = None, templates: list[int] | None = None,
+                categories: dict[str, int] | None = None, created: float | None = None,
+                ips: list[tuple[str, int]] | None = None, agent: str = BROWSER,
+                device: str | None = None, api_key: str | None = None,
+                **facts: Any) -> int:
+        """One account with its sessions spread over `days` distinct days between
+        `first_day` and `first_day + window_days` (days after T0; by default
+        from the day it signed up), at `hours` (by default any)."""
+        rng = self.rng
+        created = T0 + rng.uniform(0, self.span_days * DAY) if created is None else created
+        if first_day is None:
+            first_day = int((created - T0) // DAY) + 1
+        a = self.ev.add_account(name, sessions=sessions, requests=requests,
+                                tokens=requests * 300, reasoning=reasoning,
+                                rewrites=rewrites, created=created, **facts)
+        days = max(1, min(days or sessions, sessions))
+        window = max(window_days, days)
+        chosen = sorted(rng.sample(range(window), days))
+        starts = []
+        for s in range(sessions):
+            day = first_day + chosen[s % days]
+            hour = rng.choice(hours) if hours else rng.randrange(24)
+            starts.append(T0 + day * DAY + hour * 3600 + rng.randrange(3600))
+        self.ev.starts[a] = starts
+        by_hour = [0] * 24
+        for t in starts:
+            by_hour[(t % DAY) // 3600] += 1
+        self.ev.hours[a] = by_hour
+        self.ev.templates[a] = list(templates) if templates is not None else [
+            rng.getrandbits(64) for _ in range(sessions)]
+        self.ev.categories[a] = dict(categories) if categories is not None else {
+            rng.choice(CATEGORIES): sessions}
+        self.ev.output_tokens[a] = requests * 250 if output is None else output
+        for address, used in ips if ips is not None else [(self.address(), sessions)]:
+            self.ev.ip_uses.append((a, address, used))
+        self.ev.entity_uses["user_agent"].append((a, agent, sessions))
+        self.ev.entity_uses["device"].append((a, device or f"dev-{name}", sessions))
+        if api_key:
+            self.ev.entity_uses["api_key"].append((a, api_key, sessions))
+        return a
+
+    def background(self, n: int = 400) -> list[int]:
+        """Ordinary accounts: a few sessions each, rare reasoning requests, short
+        answers, one to three subjects, their own home address (some also a
+        carrier NAT, some a household's), a popular template now and then."""
+        rng = self.rng
+        self.ev.ip_intel[NAT] = {"network_type": "mobile", "known": True,
+                                 "proxy_provider": None}
+        members = []
+        household = None
+        for i in range(n):
+            sessions = rng.randint(3, 15)
+            requests = sessions * rng.randint(2, 8)
+            picked = rng.sample(CATEGORIES, rng.randint(1, 3))
+            categories: dict[str, int] = {}
+            for s in range(sessions):
+                subject = picked[s % len(picked)]
+                categories[subject] = categories.get(subject, 0) + 1
+            templates = [rng.getrandbits(64) for _ in range(sessions)]
+            if rng.random() < 0.3:
+                templates[0] = flip(POPULAR, rng.sample(range(64), rng.randint(0, 2)))
+            home = self.address()
+            if i % 20 == 1:
+                household = home
+            elif i % 20 == 2 and household:
+                home = household  # two people, one home
+            ips = [(home, sessions)]
+            if rng.random() < 0.2:
+                ips.append((NAT, 2))
+            created = T0 + rng.uniform(0, self.span_days * DAY)
+            # most start the day they sign up, some weeks or months later
+            first_day = int((created - T0) // DAY) + rng.choice([0, 0, 0, 1, 3, 10, 30, 90])
+            status = "banned" if rng.random() < 0.02 else "active"
+            email = rng.choices(["gmail.com", "outlook.com", f"home{i}.example"],
+                                weights=[7, 2, 1])[0]
+            members.append(self.account(
+                f"bg{i}", sessions=sessions, requests=requests,
+                reasoning=sum(rng.random() < 0.05 for _ in range(sessions)),
+                rewrites=sum(rng.random() < 0.02 for _ in range(sessions)),
+                output=requests * rng.randint(100, 400), days=rng.randint(1, sessions),
+                templates=templates, categories=categories, ips=ips, created=created,
+                first_day=first_day, agent=SCRIPT if rng.random() < 0.05 else BROWSER,
+                payment=f"pm-bg{i}" if rng.random() < 0.5 else None,
+                email_domain=email, status=status,
+                status_changed=T0 + 200 * DAY if status == "banned" else None))
+        self.groups["background"] = members
+        return members
+
+    def context(self, params: ScoreParams | None = None) -> ScoringContext:
+        # No feature reads co-activity links (they only shape communities).
+        projection = project(self.ev, ProjectionParams(coactivity=CoactivityParams(False)))
+        return ScoringContext.build(self.ev, projection, params)
+
+
+def group(ctx: ScoringContext, members: list[int]) -> Group:
+    return Group(members, [ctx.evidence.accounts[i] for i in members], ctx.evidence,
+                 ctx.projection, ctx.ref, ctx.params.wave_hours)
+
+
+def features_of(ctx: ScoringContext, members: list[int]) -> dict[str, F.Feature]:
+    found, _own = evaluate_group(members, ctx)
+    return {f.name: f for f in found}
+
+
+def heavy(world: World, name: str, n: int = 10, **overrides: Any) -> list[int]:
+    """`n` accounts far above the population on one measure (the overrides),
+    ordinary on the rest."""
+    members = []
+    for i in range(n):
+        facts: dict[str, Any] = dict(sessions=10, requests=40, output=40 * 250, days=10)
+        facts.update(overrides)
+        members.append(world.account(f"{name}{i}", **facts))
+    world.groups[name] = members
+    return members
+
+
+def test_every_feature_in_the_table_is_tested_here() -> None:
+    tested = {"extraction_requests", "harvest", "daily_volume", "answer_length",
+              "task_diversity", "subject_sweep", "payment_reuse", "device_reuse",
+              "api_key_reuse", "address_sharing", "template_reuse", "signup_wave",
+              "lockstep_hours", "scripted_clients", "proxy_traffic", "enforcement_history",
+              "regrowth", "declared_organisation", "institutional_domain",
+              "institutional_network", "few_templates", "established_accounts"}
+    assert {spec.name for spec in FEATURES} == tested
+
+
+# -- intent ---------------------------------------------------------------------------
+# Ten accounts that all share one figure above every ordinary account sit at the
+# mid-rank of their tie run: (400 + 410) / (2 * 410) of the population, whose
+# logit is log(81).
+TOP_RANK = 810 / 820
+TOP_NATS = math.log(81)
+
+
+def pooled_extraction(g: Group) -> float:
+    """The pooled half of extraction_requests: the lower bound of the group's
+    extraction rate against the typical account's, as log-odds."""
+    extracting = sum(min(a["reasoning"] + a["rewrites"], a["sessions"]) for a in g.accounts)
+    base = min(max(g.ref.reasoning_rate + g.ref.rewrite_rate, 1e-3), 0.999)
+    lower = F.wilson_lower(extracting, g.sessions)
+    return clip(logit(lower) - logit(base)) if lower > base else 0.0
+
+
+def test_extraction_requests_of_a_reasoning_harvest() -> None:
+    world = World(seed=1)
+    world.background(400)
+    members = heavy(world, "reason", sessions=30, requests=120, reasoning=27, days=30)
+    ctx = world.context()
+    g = group(ctx, members)
+    value, baseline, nats, sentence = F.extraction_requests(g)
+    assert value == pytest.approx(0.9)
+    assert baseline == pytest.approx(ctx.ref.reasoning_rate + ctx.ref.rewrite_rate)
+    assert baseline < 0.05  # ordinary accounts rarely ask for step-by-step reasoning
+    # Every member is above every ordinary account; the pooled rate (above
+    # 85% against 3%) is beyond the cap.
+    assert g.typical_percentile("extraction") == pytest.approx(TOP_RANK)
+    assert F.wilson_lower(270, 300) > 0.85
+    assert pooled_extraction(g) == CAP
+    assert nats == CAP
+    assert sentence.startswith("90% of sessions ask for step-by-step reasoning "
+                               f"(population: {F.pct(ctx.ref.reasoning_rate)})")
+    assert sentence.endswith("the typical member is above 99% of accounts")
+
+
+def test_extraction_requests_of_quiet_accounts_pools_their_sessions() -> None:
+    world = World(seed=1)
+    world.background(400)
+    # Forty accounts with four sessions each, every other one asking once for
+    # reasoning: the typical member looks ordinary, their sessions together do not.
+    members = heavy(world, "quiet", n=40, sessions=4, requests=12, reasoning=1, days=4)
+    for a in members[::2]:
+        world.ev.accounts[a]["reasoning"] = 0
+    ctx = world.context()
+    g = group(ctx, members)
+    value, _baseline, nats, _sentence = F.extraction_requests(g)
+    assert value == pytest.approx(20 / 160)
+    assert g.typical_percentile("extraction") < 0.5  # no evidence by percentile
+    assert nats == pytest.approx(pooled_extraction(g))
+    assert 0.5 < nats < CAP
+
+
+def test_extraction_requests_names_rewrites_when_they_lead() -> None:
+    world = World(seed=2)
+    world.background(400)
+    members = heavy(world, "rewrite", sessions=30, requests=120, rewrites=20, reasoning=2,
+                    days=30)
+    ctx = world.context()
+    g = group(ctx, members)
+    value, _baseline, nats, sentence = F.extraction_requests(g)
+    assert value == pytest.approx(20 / 30)
+    assert nats == pytest.approx(max(TOP_NATS, pooled_extraction(g)))
+    assert nats > TOP_NATS - 1e-9
+    assert sentence.startswith("67% of sessions ask for censorship-safe rewrites "
+                               f"(population: {F.pct(ctx.ref.rewrite_rate)})")
+
+
+def test_three_random_ordinary_accounts_carry_no_intent() -> None:
+    world = World(seed=3)
+    background = world.background(400)
+    ctx = world.context()
+    rng = random.Random(7)
+    intents = []
+    for _ in range(60):
+        members = sorted(rng.sample(background, 3))
+        found = features_of(ctx, members)
+        intents.append(sum(f.contribution for f in found.values() if f.family == "intent"))
+        assert score_community(members, ctx).score < 0.1
+    intents_ = np.array(intents)
+    assert np.median(intents_) == 0.0
+    assert intents_.mean() < 0.25  # against the 4.4 nats a flag needs
+    assert intents_.max() < 1.5  # a third of what a flag needs (-PRIOR)
+
+
+def test_harvest_is_the_typical_members_output_against_the_population() -> None:
+    world = World(seed=4)
+    background = world.background(400)
+    members = heavy(world, "harvest", output=2_000_000)
+    ctx = world.context()
+    value, baseline, nats, sentence = F.harvest(group(ctx, members))
+    everyone = [world.ev.output_tokens[a] for a in background + members]
+    assert value == 2_000_000
+    assert baseline == pytest.approx(float(np.median(everyone)))
+    assert 1_000 < baseline < 50_000
+    assert nats == pytest.approx(TOP_NATS)
+    assert sentence == (f"typical member received 2,000,000 output tokens (population: "
+                        f"{baseline:,.0f}); the typical member is above 99% of accounts")
+
+
+def test_harvest_of_ordinary_members_is_no_evidence() -> None:
+    world = World(seed=4)
+    background = world.background(400)
+    ctx = world.context()
+    # the ten smallest harvests of the population
+    smallest = sorted(background, key=lambda a: world.ev.output_tokens[a])[:10]
+    g = group(ctx, smallest)
+    value, baseline, nats, sentence = F.harvest(g)
+    assert nats == 0.0
+    assert value < baseline
+    q = g.typical_percentile("harvest")
+    assert q < 0.05
+    assert sentence.endswith(f"the typical member is above {F.pct(q)} of accounts")
+
+
+def test_daily_volume_is_requests_per_active_day() -> None:
+    world = World(seed=5)
+    world.background(400)
+    members = heavy(world, "volume", sessions=20, requests=10_000, days=10)
+    ctx = world.context()
+    value, baseline, nats, sentence = F.daily_volume(group(ctx, members))
+    assert value == pytest.approx(1_000)
+    assert baseline == pytest.approx(ctx.ref.median("daily_volume"))
+    assert 2 <= baseline <= 40
+    assert nats == pytest.approx(TOP_NATS)
+    assert sentence.startswith("typical member sends 1,000 requests per active day "
+                               f"(population: {baseline:,.0f})")
+
+
+def test_answer_length_is_output_per_request() -> None:
+    world = World(seed=6)
+    world.background(400)
+    members = heavy(world, "long", requests=40, output=40 * 3_000)
+    ctx = world.context()
+    value, baseline, nats, sentence = F.answer_length(group(ctx, members))
+    assert value == pytest.approx(3_000)
+    assert 100 <= baseline <= 400  # ordinary answers: 100-400 tokens per request
+    assert nats == pytest.approx(TOP_NATS)
+    assert sentence.startswith(f"answers average 3,000 output tokens per request "
+                               f"(population: {baseline:,.0f})")
+
+
+def test_task_diversity_counts_distinct_template_families() -> None:
+    world = World(seed=7)
+    world.background(400)
+    rng = random.Random(70)
+    members = [world.account(f"diverse{i}", sessions=80, requests=160, days=40,
+                             templates=[rng.getrandbits(64) for _ in range(80)])
+               for i in range(10)]
+    ctx = world.context()
+    value, baseline, nats, sentence = F.task_diversity(group(ctx, members))
+    assert value == 80
+    assert 3 <= baseline <= 15  # one template per ordinary session
+    assert nats == pytest.approx(TOP_NATS)
+    assert sentence.startswith(f"typical member sent 80 distinct prompt templates "
+                               f"(population: {baseline:,.0f})")
+
+
+def test_subject_sweep_is_the_entropy_of_categories() -> None:
+    world = World(seed=8)
+    world.background(400)
+    sweep = {subject: 2 for subject in CATEGORIES[:16]}  # 16 subjects evenly: 4 bits
+    members = heavy(world, "sweep", sessions=32, requests=64, days=32, categories=sweep)
+    ctx = world.context()
+    value, baseline, nats, sentence = F.subject_sweep(group(ctx, members))
+    assert value == pytest.approx(4.0)
+    assert baseline == pytest.approx(ctx.ref.median("subject_sweep"))
+    assert 2 ** baseline <= 3  # ordinary accounts stay with one to three subjects
+    assert nats == pytest.approx(TOP_NATS)
+    assert sentence.startswith("typical member's prompts sweep 16.0 subjects' worth of "
+                               f"categories (population: {2 ** baseline:,.1f})")
+
+
+def test_a_measure_constant_in_the_population_is_no_evidence() -> None:
+    world = World(seed=9)
+    world.background(400)
+    members = heavy(world, "volume", sessions=20, requests=10_000, days=10, reasoning=18)
+    world.ev.output_tokens.clear()  # a provider that exports no output tokens
+    ctx = world.context()
+    assert "harvest" not in ctx.ref.informative
+    assert "answer_length" not in ctx.ref.informative
+    g = group(ctx, members)
+    for compute in (F.harvest, F.answer_length):
+        value, baseline, nats, sentence = compute(g)
+        assert (value, baseline, nats) == (0.0, 0.0, 0.0)
+        assert "the typical member is above 50% of accounts" in sentence
+    # ... and the measures that do tell accounts apart still count.
+    assert F.daily_volume(g)[2] == pytest.approx(TOP_NATS)
+    found = features_of(ctx, members)
+    assert found["harvest"].contribution == 0.0
+    assert found["daily_volume"].contribution > 0
+
+
+# -- coordination: sharing against chance --------------------------------------------------
+
+
+def two_in_group(k: int, size: int, total: int) -> float:
+    """The chance that at least two of an entity's k users fall in a random group
+    of `size` of `total` accounts, each account in it independently with
+    probability f = size / total: 1 - (1-f)^k - k f (1-f)^(k-1)."""
+    f = size / total
+    return 1 - (1 - f) ** k - k * f * (1 - f) ** (k - 1)
+
+
+def expected_shared(ctx: ScoringContext, size: int, kind: str,
+                    keep: Any = None) -> float:
+    """The chance figure of Group.sharing, computed here from the population's
+    user counts: how many entities of `kind` a random group of `size` shares,
+    summed over the entities with 1 < k <= HUB_USERS users (kept by `keep`)."""
+    total = ctx.ref.size
+    return sum(two_in_group(k, size, total) for key, k in ctx.ref.users[kind].items()
+               if 1 < k <= F.HUB_USERS and (keep is None or keep(key)))
+
+
+def test_sharing_and_rate_evidence() -> None:
+    # the share of members sharing, times the log of observed over expected
+    assert F.sharing_evidence(0.5, 10, 1.0) == pytest.approx(0.5 * math.log(10))
+    assert F.sharing_evidence(1.0, 686, 40.0) == pytest.approx(math.log(686 / 40))
+    assert F.sharing_evidence(1.0, 1, 1e-4) == CAP  # bounded
+    assert F.sharing_evidence(1.0, 0, 0.0) == 0.0  # nothing shared, nothing expected
+    assert F.sharing_evidence(1.0, 1, 0.0) == CAP  # something shared, nothing expected
+    # no more than chance, or no sharers: no evidence
+    assert F.sharing_evidence(1.0, 3, 3.0) == 0.0
+    assert F.sharing_evidence(1.0, 1, 1.24) == 0.0
+    assert F.sharing_evidence(0.0, 5, 1.0) == 0.0
+    # a rate against the rate chance gives (waves, bans, regrowth)
+    assert F.rate_evidence(0.5, 0.1) == pytest.approx(0.5 * math.log(5))
+    assert F.rate_evidence(0.1, 0.2) == 0.0
+    assert F.rate_evidence(0.0, 0.1) == 0.0
+    assert F.rate_evidence(1.0, 0.0) == CAP
+
+
+def test_payment_reuse_inside_the_group_is_far_beyond_chance() -> None:
+    world = World(seed=10)
+    background = world.background(400)
+    members = heavy(world, "card", n=6, payment="pm-ring")
+    ctx = world.context()
+    # Every ordinary token is its owner's own: the ring's is the only one shared,
+    # by 6 accounts. A random 6 of 406 holds two of its users with probability
+    # 1 - (1-f)^6 - 6 f (1-f)^5, f = 6 / 406: 0.00315.
+    assert sorted(k for k in ctx.ref.users["payment"].values() if k > 1) == [6]
+    assert ctx.ref.expected_shared("payment", 6) == pytest.approx(0.0031490101555)
+    (share, chance, nats, sentence), sharers = F.payment_reuse(group(ctx, members))
+    assert share == 1.0
+    assert chance == pytest.approx(expected_shared(ctx, 6, "payment"))
+    assert chance == pytest.approx(two_in_group(6, 6, 406))
+    assert chance == pytest.approx(0.0031490101555)
+    assert math.log(1 / chance) > CAP
+    assert nats == CAP  # one token where chance gives 0.0031: bounded
+    assert sentence == ("6 accounts share 1 payment token "
+                        "(chance: 0.0031 in a random group this size)")
+    assert sharers == set(members)
+    # The ring diluted in a group of 40: a larger group shares more by chance, and
+    # only 15% of its members share.
+    wide = members + background[:34]
+    (share, chance, nats, sentence), sharers = F.payment_reuse(group(ctx, wide))
+    assert share == pytest.approx(6 / 40)
+    assert chance == pytest.approx(two_in_group(6, 40, 406))
+    assert chance == pytest.approx(0.1113682018166)
+    assert nats == pytest.approx(6 / 40 * math.log(1 / chance))
+    assert nats == pytest.approx(0.3292370150607)
+    assert sentence == ("6 accounts share 1 payment token "
+                        "(chance: 0.11 in a random group this size)")
+    assert sharers == set(members)
+
+
+def test_own_payment_tokens_are_no_sharing() -> None:
+    world = World(seed=10)
+    world.background(400)
+    members = [world.account(f"solo{i}", sessions=10, requests=40, payment=f"pm-solo{i}")
+               for i in range(6)]
+    ctx = world.context()
+    assert ctx.ref.expected_shared("payment", 6) == 0.0  # no token has two users
+    (share, chance, nats, sentence), sharers = F.payment_reuse(group(ctx, members))
+    assert (share, chance, nats, sharers) == (0.0, 0.0, 0.0, set())
+    assert sentence == "0 accounts share 0 payment tokens (chance: 0 in a random group this size)"
+
+
+def test_device_reuse_by_half_the_group() -> None:
+    world = World(seed=11)
+    world.background(400)
+    members = [world.account(f"dev{i}", sessions=10, requests=40,
+                             device="dev-shared" if i < 4 else None) for i in range(8)]
+    ctx = world.context()
+    assert sorted(k for k in ctx.ref.users["device"].values() if k > 1) == [4]  # one device
+    assert ctx.ref.expected_shared("device", 8) == pytest.approx(0.0022469398914)
+    (share, chance, nats, sentence), sharers = F.device_reuse(group(ctx, members))
+    assert share == 0.5
+    assert chance == pytest.approx(expected_shared(ctx, 8, "device"))
+    assert chance == pytest.approx(two_in_group(4, 8, 408))
+    assert chance == pytest.approx(0.0022469398914)
+    assert nats == pytest.approx(0.5 * CAP)  # half the group, bounded log of 1 / 0.0022
+    assert sentence == "4 accounts share 1 device (chance: 0.0022 in a random group this size)"
+    assert sharers == set(members[:4])
+
+
+def test_key_reuse_with_one_outsider_on_the_key() -> None:
+    world = World(seed=12)
+    background = world.background(400)
+    members = [world.account(f"key{i}", sessions=10, requests=40, api_key="sk-ring")
+               for i in range(5)]
+    world.ev.entity_uses["api_key"].append((background[0], "sk-ring", 3))
+    ctx = world.context()
+    assert ctx.ref.users["api_key"]["sk-ring"] == 6
+    # the outsider counts too: the key has six users
+    assert sorted(k for k in ctx.ref.users["api_key"].values() if k > 1) == [6]
+    assert ctx.ref.expected_shared("api_key", 5) == pytest.approx(0.0022120083076)
+    (share, chance, nats, sentence), sharers = F.key_reuse(group(ctx, members))
+    assert share == 1.0
+    assert chance == pytest.approx(expected_shared(ctx, 5, "api_key"))
+    assert chance == pytest.approx(two_in_group(6, 5, 405))
+    assert chance == pytest.approx(0.0022120083076)
+    assert nats == CAP
+    assert sentence == "5 accounts share 1 API key (chance: 0.0022 in a random group this size)"
+    # five of the key's six users are members: it is the group's own key
+    assert sharers == set(members)
+
+
+def test_address_sharing_rare_address_against_a_hub_and_a_carrier_nat() -> None:
+    world = World(seed=13)
+    background = world.background(400)
+    private = [world.account(f"flat{i}", sessions=10, requests=40,
+                             ips=[("10.250.0.1", 6), ("10.250.0.2", 4)]) for i in range(6)]
+    # an unlabelled hotel Wi-Fi that 300 strangers also use
+    hub = "198.18.0.1"
+    for a in background[:300]:
+        world.ev.ip_uses.append((a, hub, 1))
+    hotel = [world.account(f"hotel{i}", sessions=10, requests=40,
+                           ips=[(hub, 5), (world.address(), 5)]) for i in range(6)]
+    # phones behind the carrier NAT (labelled mobile), with ~80 ordinary ones
+    phones = [world.account(f"phone{i}", sessions=10, requests=40,
+                            ips=[(NAT, 5), (world.address(), 5)]) for i in range(6)]
+    ctx = world.context()
+    assert ctx.ref.size == 418
+    assert ctx.ref.users["ip"][hub] == 306 > F.HUB_USERS
+    assert 60 < ctx.ref.users["ip"][NAT] <= F.HUB_USERS
+    assert NAT in ctx.ref.egress
+
+    def private_address(key: str) -> bool:
+        return key not in ctx.ref.egress
+
+    # The entities behind chance: the flat's two addresses (6 users each) and the
+    # background's 20 two-person households; neither the hub (too many users)
+    # nor the carrier NAT (known shared egress).
+    kept = sorted(k for key, k in ctx.ref.users["ip"].items()
+                  if 1 < k <= F.HUB_USERS and private_address(key))
+    assert kept == [2] * 20 + [6, 6]
+    six = expected_shared(ctx, 6, "ip", private_address)
+    assert six == pytest.approx(2 * two_in_group(6, 6, 418) + 20 * two_in_group(2, 6, 418))
+    assert six == pytest.approx(0.0100691534016)
+    assert ctx.ref.expected_shared("ip", 6, private_address) == pytest.approx(six)
+
+    (share, chance, nats, sentence), sharers = F.address_sharing(group(ctx, private))
+    assert share == 1.0
+    assert chance == pytest.approx(six)
+    assert math.log(2 / chance) > CAP
+    assert nats == CAP
+    assert sentence == "6 accounts share 2 addresses (chance: 0.01 in a random group this size)"
+    assert sharers == set(private)
+
+    # The hub says nothing: it is left out of what the group shares as of chance.
+    (share, chance, nats, sentence), sharers = F.address_sharing(group(ctx, hotel))
+    assert (share, nats) == (0.0, 0.0)
+    assert chance == pytest.approx(six)
+    assert sentence == "0 accounts share 0 addresses (chance: 0.01 in a random group this size)"
+    assert sharers == set()  # the hub is not the group's own
+
+    # known shared egress says nothing
+    (share, chance, nats, _sentence), _sharers = F.address_sharing(group(ctx, phones))
+    assert (share, nats) == (0.0, 0.0)
+    assert chance == pytest.approx(six)
+    found = features_of(ctx, phones)
+    assert found["address_sharing"].contribution == 0.0
+
+    # The whole background shares its 20 households, fewer than the 20.3 a random
+    # 400 of these 418 accounts would: no evidence, however many share.
+    (share, chance, nats, sentence), _sharers = F.address_sharing(group(ctx, background))
+    assert share == pytest.approx(40 / 400)
+    assert chance == pytest.approx(2 * two_in_group(6, 400, 418)
+                                   + 20 * two_in_group(2, 400, 418))
+    assert chance == pytest.approx(20.3145973116)
+    assert nats == 0.0
+    assert sentence == ("40 accounts share 20 addresses "
+                        "(chance: 20 in a random group this size)")
+
+
+def test_template_reuse_of_a_private_family_and_of_a_popular_one() -> None:
+    world = World(seed=14)
+    background = world.background(400)
+    base = 0x0F0F_1357_2468_ACE0
+    rng = random.Random(140)
+    ring = [world.account(f"tpl{i}", sessions=10, requests=40,
+                          templates=[flip(base, rng.sample(range(64), 2)) for _ in range(10)])
+            for i in range(6)]
+    ctx = world.context()
+    users = ctx.ref.users["family"]
+    popular_key = max(users, key=users.get)
+    popular = users[popular_key]
+    assert 80 < popular <= F.HUB_USERS  # the 'summarise' button, below a hub
+    # The only families with two users or more: the ring's and the popular one.
+    assert sorted(k for k in users.values() if k > 1) == [6, popular]
+    six = expected_shared(ctx, 6, "family")
+    assert six == pytest.approx(two_in_group(6, 6, 406) + two_in_group(popular, 6, 406))
+    assert ctx.ref.expected_shared("family", 6) == pytest.approx(six)
+
+    (share, chance, nats, sentence), sharers = F.template_reuse(group(ctx, ring))
+    assert share == 1.0
+    assert chance == pytest.approx(six)
+    assert nats == pytest.approx(F.sharing_evidence(1.0, 1, six))
+    assert nats == pytest.approx(math.log(1 / six))
+    ring_nats = nats
+    assert sentence == ("6 accounts share 1 near-duplicate prompt template family "
+                        f"(chance: {six:.2g} in a random group this size)")
+    assert sharers == set(ring)  # the family is the ring's own
+
+    fans = [a for a in background if popular_key in ctx.ref.keys_of["family"].get(a, [])][:6]
+    (share, chance, nats, sentence), sharers = F.template_reuse(group(ctx, fans))
+    assert share == 1.0 and chance == pytest.approx(six)
+    # a random six shares the popular family about as often as not: one shared
+    # family is barely more than chance, the same small evidence as the ring's
+    assert 0.5 < six < 1
+    assert nats == pytest.approx(ring_nats) and nats < 1
+    assert sharers == set()  # but the popular family is not the fans' own
+    assert sentence.startswith("6 accounts share 1 near-duplicate prompt template family")
+
+
+def test_a_ring_sharing_one_private_family_shows_template_reuse() -> None:
+    world = World(seed=14)
+    world.background(400)
+    base = 0x0F0F_1357_2468_ACE0
+    rng = random.Random(140)
+    ring = [world.account(f"tpl{i}", sessions=10, requests=40,
+                          templates=[flip(base, rng.sample(range(64), 2)) for _ in range(10)])
+            for i in range(6)]
+    ctx = world.context()
+    (_share, _chance, nats, _sentence), _sharers = F.template_reuse(group(ctx, ring))
+    # A random 6 of these 406 accounts shares the popular family (117 users) with
+    # probability 0.517 and the ring's with 0.0031 (binomial, f = 6 / 406): one
+    # shared family is more than chance gives, however little.
+    assert _chance == pytest.approx(expected_shared(ctx, 6, "family"))
+    assert _chance == pytest.approx(two_in_group(117, 6, 406) + two_in_group(6, 6, 406))
+    assert nats == pytest.approx(math.log(1 / _chance))
+    assert nats > 0
+
+
+# -- coordination: waves, rhythm, clients, history ------------------------------------------
+
+
+def test_signup_wave_of_the_whole_group() -> None:
+    world = World(seed=15)
+    world.background(400)
+    day = T0 + 100 * DAY  # 2024-02-23
+    members = heavy(world, "wave", n=20)
+    for i, a in enumerate(members):
+        world.ev.accounts[a]["created"] = day + 3600 + i * 7200  # within 40 hours
+    ctx = world.context()
+    share, chance, nats, sentence = F.signup_burst(group(ctx, members))
+    assert share == 1.0
+    assert chance == pytest.approx(0.1)  # a random 20 puts two in its busiest window
+    assert nats == 1.5  # bounded
+    assert sentence == ("100% of accounts signed up within 72 hours from 2024-02-23 "
+                        "(chance: 10%)")
+
+
+def test_a_one_in_five_cluster_is_barely_a_wave() -> None:
+    world = World(seed=15)
+    world.background(400)
+    members = heavy(world, "spread", n=20)
+    for i, a in enumerate(members):
+        # four within a day, the others 18 days apart over the year
+        world.ev.accounts[a]["created"] = T0 + (50 * DAY + i * 3600 if i < 4 else
+                                                i * 18 * DAY + 3600)
+    ctx = world.context()
+    share, chance, nats, sentence = F.signup_burst(group(ctx, members))
+    assert share == pytest.approx(0.2)
+    assert chance == pytest.approx(0.1)
+    # A tenth of a real wave's evidence, 0.2 * log(0.2 / 0.1), not none:
+    # signup_burst has no minimum share (lockstep_hours needs base + 10%).
+    assert nats == pytest.approx(0.2 * math.log(2))
+    assert nats < 0.15
+    assert sentence.startswith("20% of accounts signed up within 72 hours")
+    # Two in a window is what chance gives: nothing.
+    pair = members[2:12]
+    assert F.signup_burst(group(ctx, pair))[2] == 0.0
+    # Too few members to speak of a wave.
+    assert F.signup_burst(group(ctx, members[:4])) == (
+        0.0, None, 0.0, "too few members with a sign-up time for a wave")
+
+
+def test_lockstep_hours_against_the_populations_rhythm() -> None:
+    world = World(seed=16)
+    world.background(400)
+    night = heavy(world, "night", sessions=30, requests=120, days=30, hours=[2, 3, 4, 5])
+    anytime = heavy(world, "anytime", sessions=30, requests=120, days=30)
+    ctx = world.context()
+    base = ctx.ref.busiest_8h_share
+    assert 1 / 3 <= base < 0.45  # ordinary sessions come at every hour
+    share, baseline, nats, sentence = F.lockstep_hours(group(ctx, night))
+    assert share == 1.0 and baseline == base
+    assert nats == 1.5
+    assert sentence == (f"100% of sessions fall in the same 8 hours of the day "
+                        f"(population: {F.pct(base)})")
+    share, _baseline, nats, _sentence = F.lockstep_hours(group(ctx, anytime))
+    assert share < base + 0.1
+    assert nats == 0.0
+
+
+def test_scripted_clients() -> None:
+    world = World(seed=17)
+    background = world.background(400)
+    bots = heavy(world, "bot", agent=SCRIPT)
+    ctx = world.context()
+    share, base, nats, sentence = F.scripted_clients(group(ctx, bots))
+    assert share == 1.0
+    assert base == 0.0  # the 5% of ordinary scripters are trimmed from the typical rate
+    assert nats == 0.5
+    assert sentence == "100% of sessions use scripted clients (population: 0%)"
+    browsers = [a for a in background
+                if world.ev.entity_uses["user_agent"][a][1] == BROWSER][:10]
+    assert F.scripted_clients(group(ctx, browsers))[:3] == (0.0, 0.0, 0.0)
+
+
+def test_proxy_traffic() -> None:
+    world = World(seed=18)
+    background = world.background(400)
+    exits = {"198.51.100.7": "datacenter", "198.51.100.8": "vpn", "198.51.100.9": "tor"}
+    for address, kind in exits.items():
+        world.ev.ip_intel[address] = {"network_type": kind, "known": True,
+                                      "proxy_provider": None}
+    proxied = [world.account(f"proxied{i}", sessions=9, requests=40,
+                             ips=[(address, 3) for address in exits]) for i in range(10)]
+    ctx = world.context()
+    share, base, nats, sentence = F.proxy_traffic(group(ctx, proxied))
+    assert (share, base, nats) == (1.0, 0.0, 0.5)
+    assert sentence == ("100% of sessions come from datacenter, proxy, VPN or Tor addresses "
+                        "(population: 0%)")
+    assert F.proxy_traffic(group(ctx, background[:10]))[:3] == (0.0, 0.0, 0.0)
+
+
+def test_enforcement_history() -> None:
+    world = World(seed=19)
+    world.background(400)
+    members = heavy(world, "banned", n=10)
+    for a in members[:4]:
+        world.ev.accounts[a]["status"] = "banned"
+    world.ev.accounts[members[4]]["status"] = "suspended"
+    ctx = world.context()
+    value, base, nats, sentence = F.enforcement_history(group(ctx, members))
+    assert value == 0.5
+    assert base == pytest.approx(ctx.ref.enforced_share)
+    assert 0 < base < 0.05
+    assert nats == 1.0  # at most one nat: bans are weak labels
+    assert sentence == f"50% of accounts already banned or suspended (population: {F.pct(base)})"
+    # Four banned accounts are too few to speak of a history.
+    value, _base, nats, _sentence = F.enforcement_history(group(ctx, members[:4]))
+    assert value == 1.0 and nats == 0.0
+    # One ban in ten is about what the population gives.
+    lightly = members[4:]
+    value, _base, nats, _sentence = F.enforcement_history(group(ctx, lightly))
+    assert value == pytest.approx(1 / 6)
+    assert nats == pytest.approx(clip(rate_evidence(1 / 6, base), 0, 1.0))
+
+
+def test_regrowth_after_bans() -> None:
+    world = World(seed=20)
+    world.background(400)
+    members = heavy(world, "hydra", n=8)
+    ban = T0 + 50 * DAY
+    for i, a in enumerate(members):
+        facts = world.ev.accounts[a]
+        if i < 3:
+            facts.update(created=T0 + 10 * DAY, status="banned", status_changed=ban + i * DAY)
+        else:
+            facts.update(created=ban + (i + 10) * DAY, status="active")
+    ctx = world.context()
+    heads, baseline, nats, sentence = F.regrowth(group(ctx, members))
+    assert heads == 5 and baseline is None
+    assert nats == pytest.approx(clip(rate_evidence(5 / 8, 0.02), 0, 1.0))
+    assert nats == 1.0
+    assert sentence == "5 accounts signed up after other members were banned (new heads)"
+    # One new head is no regrowth.
+    assert F.regrowth(group(ctx, members[:4]))[:3] == (1, None, 0.0)
+    # Members created before the first ban are not heads.
+    assert F.regrowth(group(ctx, members[:3]))[:3] == (0, None, 0.0)
+
+
+# -- mitigations -------------------------------------------------------------------------
+
+
+def test_declared_organisation_with_one_billing() -> None:
+    world = World(seed=21)
+    world.background(400)
+    acme = heavy(world, "acme", n=6, org_id="org-acme", payment="pm-acme")
+    cards = heavy(world, "cards", n=6, org_id="org-cards")
+    for i, a in enumerate(cards):
+        world.ev.accounts[a]["payment"] = f"pm-own{i}"
+    ctx = world.context()
+    share, baseline, nats, sentence = F.declared_organisation(group(ctx, acme))
+    assert (share, baseline, nats) == (1.0, None, CAP)
+    assert sentence == ("100% of accounts belong to 1 declared organisation, 100% under "
+                        "the organisation's one billing")
+    share, _b, nats, sentence = F.declared_organisation(group(ctx, cards))
+    assert (share, nats) == (0.0, 0.0)
+    assert sentence.endswith("0% under the organisation's one billing")
+    # Half the group from the organisation is not one customer.
+    share, _b, nats, _s = F.declared_organisation(group(ctx, acme[:3] + cards[:3]))
+    assert nats == 0.0
+
+
+def test_institutional_domain_used_only_by_the_group() -> None:
+    world = World(seed=22)
+    background = world.background(400)
+    lab = heavy(world, "lab", email_domain="physics.uni.example")
+    mail = heavy(world, "mail", email_domain="gmail.com")
+    big = heavy(world, "big", email_domain="bigcorp.example")
+    for a in background[:40]:
+        world.ev.accounts[a]["email_domain"] = "bigcorp.example"
+    ctx = world.context()
+    share, baseline, nats, sentence = F.institutional_domain(group(ctx, lab))
+    assert (share, baseline, nats) == (1.0, None, 1.0)
+    assert sentence == ("100% of accounts use one institutional e-mail domain "
+                        "(100% of its users are in this group)")
+    assert F.institutional_domain(group(ctx, mail))[2] == 0.0  # anyone's mail
+    share, _b, nats, sentence = F.institutional_domain(group(ctx, big))
+    assert share == 1.0 and nats == 0.0  # most of the domain's users are elsewhere
+    assert "(20% of its users are in this group)" in sentence
+
+
+def test_institutional_network() -> None:
+    world = World(seed=23)
+    world.background(400)
+    campus = "192.0.2.10"
+    world.ev.ip_intel[campus] = {"network_type": "education", "known": True,
+                                 "proxy_provider": None}
+    students = heavy(world, "student", ips=[(campus, 10)])
+    visitors = heavy(world, "visitor", ips=[(campus, 2), ("10.251.0.1", 8)])
+    ctx = world.context()
+    share, baseline, nats, sentence = F.institutional_network(group(ctx, students))
+    assert (share, baseline, nats) == (1.0, None, 2.0)
+    assert sentence == "100% of sessions come from known campus or company networks"
+    share, _b, nats, _s = F.institutional_network(group(ctx, visitors))
+    assert share == pytest.approx(0.2) and nats == 0.0
+    # ... and a campus address is known shared egress: no address evidence.
+    assert F.address_sharing(group(ctx, students))[0][2] == 0.0
+
+
+def test_established_accounts_aged_long_before_use() -> None:
+    world = World(seed=25)
+    world.background(400)
+    # signed up on day 1, first active on day 301: old customers' accounts
+    aged = heavy(world, "aged", created=T0 + DAY, first_day=301, window_days=10)
+    fresh = heavy(world, "fresh", created=T0 + 100 * DAY, first_day=100)
+    ctx = world.context()
+    g = group(ctx, aged)
+    age, baseline, nats, sentence = F.established_accounts(g)
+    assert 300 <= age < 302
+    assert baseline == pytest.approx(ctx.ref.median("account_age"))
+    assert baseline < 60  # ordinary accounts start within weeks of signing up
+    assert nats == 1.5  # 0.5 * log(81) bounded: accounts can be bought aged
+    assert sentence == (f"typical member's account was {age:,.0f} days old when first "
+                        f"active (population: {baseline:,.0f}); none banned")
+    assert F.established_accounts(group(ctx, fresh))[2] == 0.0
+    # A group with a fifth of its members banned gets no credit for its age.
+    for a in aged[:3]:
+        world.ev.accounts[a]["status"] = "banned"
+    assert F.established_accounts(group(ctx, aged))[2:] == (0.0, "many members banned")
+    found = features_of(ctx, fresh[:2] + aged[3:])
+    assert found["established_accounts"].contribution < 0  # a mitigation
+
+
+def homework(world: World, name: str, n: int, bases: list[int], sessions: int = 12,
+             requests: int = 24, **facts: Any) -> list[int]:
+    rng = world.rng
+    members = [world.account(
+        f"{name}{i}", sessions=sessions, requests=requests, days=sessions,
+        templates=[flip(rng.choice(bases), rng.sample(range(64), rng.randint(0, 2)))
+                   for _ in range(sessions)], **facts) for i in range(n)]
+    world.groups[name] = members
+    return members
+
+
+def test_few_templates_reused_at_low_volume() -> None:
+    world = World(seed=24)
+    world.background(400)
+    rng = random.Random(240)
+    bases = [rng.getrandbits(64) for _ in range(3)]
+    quiet = homework(world, "class", 10, bases)
+    loud = homework(world, "farm", 10, [rng.getrandbits(64) for _ in range(3)],
+                    requests=3_000)
+    many = heavy(world, "many", sessions=12, requests=24, days=12)
+    ctx = world.context()
+    top, baseline, nats, sentence = F.few_templates(group(ctx, quiet))
+    assert (top, baseline) == (1.0, None)
+    assert group(ctx, quiet).typical_percentile("daily_volume") < 0.5
+    assert nats == 2.0
+    assert sentence == ("100% of templated sessions use the same 5 prompt templates "
+                        "(3 template families in all)")
+    # The same few templates at volume get (almost) no credit.
+    g = group(ctx, loud)
+    top, _b, nats, _s = F.few_templates(g)
+    assert top == 1.0
+    quietness = clip((1 - g.typical_percentile("daily_volume")) / 0.5, 0, 1)
+    assert nats == pytest.approx(2.0 * quietness)
+    assert nats < 0.1
+    # A fresh prompt every session: the top five are 5 of 120.
+    top, _b, nats, sentence = F.few_templates(group(ctx, many))
+    assert top == pytest.approx(5 / 120) and nats == 0.0
+    assert sentence.endswith("(120 template families in all)")
+    assert F.few_templates(group(ctx, quiet[:4]))[2:] == (0.0, "no templated sessions")
+
+
+# -- whole groups ------------------------------------------------------------------------
+
+
+def many_template_network(world: World, n: int = 30) -> list[int]:
+    """A harvesting network spread over hundreds of template families (each used
+    by two or three heads, some as near-duplicates with flipped bits), 40%
+    reasoning, many requests per session, long answers, a dozen subjects,
+    residential addresses each shared by three heads; no card, device or key in
+    common, sign-ups spread out."""
+    rng = random.Random(world.seed + 1000)
+    templates: list[list[int]] = [[] for _ in range(n)]
+    for _family in range(700):
+        base = rng.getrandbits(64)
+        for head in rng.sample(range(n), rng.choice([2, 3])):
+            bits = rng.sample(range(64), rng.randint(1, 3)) if rng.random() < 0.4 else []
+            templates[head].append(flip(base, bits))
+    homes = [world.address() for _ in range(n // 3)]
+    for home in homes:
+        world.ev.ip_intel[home] = {"network_type": "residential", "known": True,
+                                   "proxy_provider": None}
+    members = []
+    for i in range(n):
+        sessions = len(templates[i])
+        assert sessions >= 40
+        subjects = CATEGORIES[:12]
+        requests = sessions * 60
+        members.append(world.account(
+            f"hydra{i}", sessions=sessions, requests=requests,
+            reasoning=round(0.4 * sessions), output=requests * 1_500, days=20,
+            created=T0 + rng.uniform(40, 99) * DAY, first_day=100, window_days=40,
+            templates=templates[i],
+            categories={s: sessions // 12 + (k < sessions % 12)
+                        for k, s in enumerate(subjects)},
+            ips=[(homes[i // 3], sessions)], payment=f"pm-hydra{i}",
+            email_domain="gmail.com"))
+    world.groups["network"] = members
+    return members
+
+
+def homework_class(world: World, n: int = 40) -> list[int]:
+    """A class: sign-ups in one 72-hour wave, two lab addresses, one school mail
+    domain used only by them, a dozen short sessions each through 3-5 of the
+    teacher's five templates, 40% reasoning, one or two subjects, class hours."""
+    rng = random.Random(world.seed + 2000)
+    bases = [rng.getrandbits(64) for _ in range(5)]
+    labs = ["10.200.0.1", "10.200.0.2"]
+    wave = T0 + 200 * DAY
+    members = []
+    for i in range(n):
+        sessions = 12
+        mine = rng.sample(bases, rng.randint(3, 5))
+        subjects = rng.sample(["physics", "maths"], rng.randint(1, 2))
+        members.append(world.account(
+            f"student{i}", sessions=sessions, requests=sessions * 2, reasoning=5,
+            output=sessions * 2 * 200, days=sessions, first_day=201, window_days=60,
+            hours=list(range(9, 16)),
+            templates=[flip(rng.choice(mine), rng.sample(range(64), rng.randint(0, 2)))
+                       for _ in range(sessions)],
+            categories={s: sessions // len(subjects) for s in subjects},
+            created=wave + rng.uniform(0, 70 * 3600), ips=[(labs[i % 2], sessions)],
+            email_domain="students.school.example"))
+    world.groups["class"] = members
+    return members
+
+
+def evaluation_team(world: World, declared: bool = True, n: int = 8) -> list[int]:
+    """An evaluation team: one organisation on one billing, one office address,
+    one API key, sign-ups in one week, office hours, reasoning at volume through
+    an evaluation suite; one member once suspended for a rate limit."""
+    rng = random.Random(world.seed + 3000)
+    suite = [rng.getrandbits(64) for _ in range(12)]
+    members = []
+    for i in range(n):
+        sessions = 60
+        requests = sessions * 50
+        members.append(world.account(
+            f"eval{i}", sessions=sessions, requests=requests, reasoning=50,
+            output=requests * 350, days=20, first_day=150, window_days=30,
+            hours=list(range(9, 17)), templates=[rng.choice(suite) for _ in range(sessions)],
+            categories={"maths": 30, "code": 30}, created=T0 + 140 * DAY + i * 20 * 3600,
+            ips=[("10.210.0.1", sessions)], api_key="sk-eval",
+            org_id="org-eval" if declared else None, payment="pm-eval",
+            email_domain="gmail.com", status="suspended" if i == 0 else "active"))
+    world.groups["team"] = members
+    return members
+
+
+def scored(world: World, members: list[int]) -> tuple[ScoringContext, Any]:
+    ctx = world.context()
+    calibrate(ctx, [members])
+    return ctx, score_community(members, ctx)
+
+
+def contributions(community: Any) -> dict[str, float]:
+    return {f.name: f.contribution for f in community.features}
+
+
+def check_probability(community: Any) -> None:
+    log_odds = community.facts["log_odds"]
+    assert 0.0 <= community.score <= 1.0
+    assert community.score == pytest.approx(1 / (1 + math.exp(-log_odds)), abs=1e-4)
+    assert PRIOR + sum(f.contribution for f in community.features) == \
+        pytest.approx(log_odds, abs=1e-4)
+    assert community.facts["prior"] == pytest.approx(PRIOR, abs=1e-4)
+
+
+def test_a_many_template_network_is_flagged() -> None:
+    world = World(seed=30)
+    world.background(500)
+    network = many_template_network(world)
+    ctx, community = scored(world, network)
+    check_probability(community)
+    got = contributions(community)
+    assert community.flagged, community.top_reasons(10)
+    assert community.score > 0.8
+    assert got["few_templates"] == 0.0  # hundreds of families: no homework credit
+    assert got["payment_reuse"] == got["device_reuse"] == 0.0
+    assert got["address_sharing"] > 0  # homes shared by three heads each
+    for name in ("extraction_requests", "harvest", "daily_volume", "answer_length",
+                 "task_diversity", "subject_sweep"):
+        assert got[name] > 0, name
+    assert any("step-by-step reasoning" in r for r in community.top_reasons())
+    # ... and a whole run finds it among 500 ordinary accounts.
+    analysis = analyse(world.ev, DetectParams())
+    flagged = {m for m, (_s, is_flagged) in analysis.per_account.items() if is_flagged}
+    assert len(flagged & set(network)) >= 0.9 * len(network)
+    assert len(flagged - set(network)) <= 2
+
+
+def test_a_few_template_class_is_not_flagged() -> None:
+    world = World(seed=31)
+    world.background(400)
+    students = homework_class(world)
+    ctx, community = scored(world, students)
+    check_probability(community)
+    got = contributions(community)
+    assert not community.flagged, community.top_reasons(10)
+    assert community.score < 0.1
+    by_name = {f.name: f for f in community.features}
+    assert by_name["few_templates"].contribution < 0  # a mitigation: taken away
+    assert by_name["few_templates"].value == 1.0
+    assert by_name["institutional_domain"].contribution < 0
+    assert by_name["institutional_domain"].value == 1.0
+    assert got["extraction_requests"] >= 0
+    # The class is a wave in class hours: real coordination ...
+    assert by_name["signup_wave"].value == 1.0
+    assert by_name["lockstep_hours"].value == 1.0
+    # ... counted no more than its extraction evidence.
+    intent = sum(f.contribution for f in community.features if f.family == "intent")
+    coordination = sum(f.contribution for f in community.features
+                       if f.family == "coordination" and f.contribution > 0)
+    assert coordination <= intent + 1e-9
+    assert coordination < 1.0
+    assert "no more than the extraction evidence" in by_name["signup_wave"].reason
+    # A whole run flags none of the students.
+    analysis = analyse(world.ev, DetectParams())
+    assert not any(analysis.per_account.get(m, (0, False))[1] for m in students)
+
+
+def test_a_declared_evaluation_team_is_not_flagged() -> None:
+    world = World(seed=32)
+    world.background(400)
+    team = evaluation_team(world)
+    ctx, community = scored(world, team)
+    check_probability(community)
+    assert not community.flagged, community.top_reasons(10)
+    by_name = {f.name: f for f in community.features}
+    assert by_name["declared_organisation"].contribution == -CAP
+    assert sum(f.contribution for f in community.features if f.family == "intent") > 2.0
+    for f in community.features:
+        if f.family == "coordination" and f.name not in FARM_ONLY:
+            assert f.contribution == 0.0, f.name
+    # Its own billing, key, wave and office hours would count without the declaration ...
+    for name in ("payment_reuse", "api_key_reuse", "signup_wave", "lockstep_hours"):
+        assert by_name[name].reason.endswith("(expected of one declared organisation)"), name
+    # ... and bans still say what they say.
+    assert by_name["enforcement_history"].contribution > 0
+    assert "expected of one declared organisation" not in by_name["enforcement_history"].reason
+
+    undeclared = World(seed=32)
+    undeclared.background(400)
+    same = evaluation_team(undeclared, declared=False)
+    _ctx, plain = scored(undeclared, same)
+    check_probability(plain)
+    plain_by_name = {f.name: f for f in plain.features}
+    for name in ("payment_reuse", "api_key_reuse", "signup_wave", "lockstep_hours"):
+        assert plain_by_name[name].contribution > 0, name
+    assert plain.facts["log_odds"] > community.facts["log_odds"] + CAP
+
+
+def test_rerank_without_a_heavy_block_raises_a_heavy_groups_percentile() -> None:
+    world = World(seed=33)
+    world.background(300)
+    block = heavy(world, "block", n=150, sessions=20, requests=20 * 400, days=20)
+    busy = heavy(world, "busy", n=10, sessions=20, requests=20 * 100, days=20)
+    ctx = world.context()
+    g = group(ctx, busy)
+    before = g.typical_percentile("daily_volume")
+    nats_before = F.daily_volume(g)[2]
+    assert before < 0.7  # below the whole block
+
+    exclude = np.zeros(ctx.ref.size, dtype=bool)
+    exclude[block] = True
+    ctx.ref.rerank(exclude)
+    after = group(ctx, busy).typical_percentile("daily_volume")
+    assert after > 0.95
+    assert after > before
+    assert F.daily_volume(group(ctx, busy))[2] > nats_before + 2
+    assert ctx.ref.median("daily_volume") < 40  # the yardstick is ordinary again
+
+    # More than half of the active accounts is never taken away as the yardstick.
+    everyone = np.ones(ctx.ref.size, dtype=bool)
+    everyone[busy] = False
+    ranks = ctx.ref.ranks["daily_volume"].copy()
+    ctx.ref.rerank(everyone)
+    assert np.array_equal(ctx.ref.ranks["daily_volume"], ranks)
+
+
+def test_chance_groups_of_ordinary_accounts_stay_under_the_budget() -> None:
+    world = World(seed=34)
+    world.background(500)
+    ctx = world.context()
+    sizes = [3] * 40 + [4] * 20 + [6] * 10 + [12] * 5 + [30] * 2 + [100]
+    threshold, expected = chance_threshold(ctx, sizes)
+    assert expected < ScoreParams().fp_budget
+    assert threshold == 0.0  # chance is nowhere near a score of one half here
+    # the same on the other kinds of groups a run sees
+    assert chance_threshold(ctx, []) == (0.0, 0.0)
+
+
+def test_scores_are_probabilities_of_the_summed_log_odds() -> None:
+    world = World(seed=35)
+    background = world.background(500)
+    network = many_template_network(world)
+    students = homework_class(world)
+    team = evaluation_team(world)
+    # Five strangers attached to the network: scored on its core.
+    attached = network + background[3:8]  # strangers: no shared home among them
+    ctx = world.context()
+    groups = [network, students, team, attached] + [
+        sorted(random.Random(k).sample(background, 3 + k)) for k in range(10)]
+    calibrate(ctx, groups)
+    results = [score_community(g, ctx) for g in groups]
+    for community in results:
+        check_probability(community)
+    assert results[3].facts["core"] == len(network)
+    assert results[3].facts["attached"] == 5
+    assert results[3].members == attached
+    assert results[0].flagged and results[3].flagged
+    assert not any(c.flagged for c in results[1:3] + results[4:])
+    assert min(c.score for c in results) < 0.05 < 0.9 < max(c.score for c in results)
+
+
+def test_a_network_sharing_hundreds_of_families_only_inside_shows_template_reuse() -> None:
+    world = World(seed=30)
+    world.background(500)
+    network = many_template_network(world)
+    ctx = world.context()
+    # The families two or more heads share, every one used by heads only.
+    users_of: dict[str, set[int]] = {}
+    for account, keys in ctx.ref.keys_of["family"].items():
+        for key in keys:
+            users_of.setdefault(key, set()).add(account)
+    inside = [key for key, users in users_of.items() if users <= set(network)]
+    assert len(inside) > 600
+    (share, chance, nats, sentence), sharers = F.template_reuse(group(ctx, network))
+    assert share == 1.0 and sharers == set(network)  # every family is the group's own
+    # A random 30 of these 530 accounts shares some 5 families (the popular one
+    # and the network's own families, each with a few of the population's users) ...
+    assert chance == pytest.approx(expected_shared(ctx, 30, "family"))
+    assert chance == pytest.approx(ctx.ref.expected_shared("family", 30))
+    assert 1 < chance < 10
+    # ... the network shares all of its own.
+    assert math.log(len(inside) / chance) > CAP
+    assert nats == CAP
+    assert sentence == (f"30 accounts share {len(inside)} near-duplicate prompt template "
+                        f"families (chance: {chance:.2g} in a random group this size)")
+
+
+def unlabelled_network() -> tuple[World, list[int]]:
+    """The many-template network on data without reasoning or rewrite labels."""
+    world = World(seed=40)
+    background = world.background(400)
+    network = many_template_network(world)
+    for a in background + network:
+        world.ev.accounts[a].update(reasoning=0, rewrites=0)
+        if a in network:
+            world.ev.accounts[a]["payment"] = "pm-shared"
+    return world, network
+
+
+def test_a_harvest_is_still_seen_on_data_without_reasoning_labels() -> None:
+    world, network = unlabelled_network()
+    ctx, community = scored(world, network)
+    assert "extraction" not in ctx.ref.informative
+    assert ctx.ref.informative == tuple(n for n in F.INTENT_MEASURES if n != "extraction")
+    # The intent is the means alone: the harmonic mean of the means with itself,
+    # times INTENT_WEIGHT.
+    g = group(ctx, network)
+    assert F.extraction_requests(g)[2] == 0.0
+    means = [compute(g)[2] for compute in (F.harvest, F.daily_volume, F.answer_length,
+                                           F.task_diversity, F.subject_sweep)]
+    assert min(means) > 2.0
+    assert community.intent == pytest.approx(INTENT_WEIGHT * sum(means) / len(means))
+    check_probability(community)
+    assert community.flagged, community.top_reasons(10)
+
+
+def test_without_reasoning_labels_extraction_requests_is_not_credited() -> None:
+    world, network = unlabelled_network()
+    _ctx, community = scored(world, network)
+    by_name = {f.name: f for f in community.features}
+    assert by_name["extraction_requests"].contribution == 0.0
+    assert not any("step-by-step reasoning" in r for r in community.top_reasons())
+
+
+def test_thirty_accounts_on_one_card_show_payment_reuse() -> None:
+    world = World(seed=41)
+    world.background(400)
+    farm = heavy(world, "farm", n=30, payment="pm-farm")
+    ctx = world.context()
+    (share, chance, nats, _sentence), sharers = F.payment_reuse(group(ctx, farm))
+    assert share == 1.0 and sharers == set(farm)
+    # One card with 30 users: a random 30 of 430 holds two of them with
+    # probability 1 - (1-f)^30 - 30 f (1-f)^29, f = 30 / 430: 0.629, so one shared
+    # token is more than chance gives (the chance counts entities, not pairs).
+    assert chance == pytest.approx(two_in_group(30, 30, 430))
+    assert chance == pytest.approx(0.6287816522356)
+    assert nats == pytest.approx(math.log(1 / chance))
+    assert nats > 0
+
+
+# -- scoring the core ----------------------------------------------------------------------
+
+
+def test_a_core_is_scored_alone_only_when_it_holds_a_fifth_of_the_group() -> None:
+    world = World(seed=42)
+    background = world.background(400)
+    ring = heavy(world, "core", n=4, payment="pm-core")
+    ctx = world.context()
+    # Ordinary accounts with nothing of the ring's signature: no shared card,
+    # device, key or family, no extraction profile of their own.
+    plain = [a for a in background if ctx.ref.own_intent[a] < ctx.params.own_intent][:40]
+    assert ctx.params.min_core == 0.2
+
+    at_a_fifth = ring + plain[:16]  # 4 of 20
+    community = score_community(at_a_fifth, ctx)
+    whole = evaluate_group(at_a_fifth, ctx)[1]
+    assert {m for m, own in whole.items() if own} == set(ring)
+    assert whole[ring[0]] == {"payment"}
+    assert community.facts["core"] == 4 and community.facts["attached"] == 16
+    assert community.facts["size"] == 20
+    assert community.members == at_a_fifth
+    # its features are the core's: one card shared by every member scored
+    by_name = {f.name: f for f in community.features}
+    assert by_name["payment_reuse"].value == 1.0
+    assert community.facts["log_odds"] == pytest.approx(
+        score_community(ring, ctx).facts["log_odds"])
+
+    below = ring + plain[:17]  # 4 of 21: a few outstanding members, not the group
+    community = score_community(below, ctx)
+    assert "core" not in community.facts and "attached" not in community.facts
+    assert community.facts["size"] == 21
+    by_name = {f.name: f for f in community.features}
+    assert by_name["payment_reuse"].value == pytest.approx(4 / 21)
+    assert {m for m, own in community.member_evidence.items() if own} == set(ring)
+
+    # ... and the share is the parameter's.
+    lax = world.context(ScoreParams(min_core=0.1))
+    assert score_community(below, lax).facts["core"] == 4
+    # A core below min_size is never scored alone, whatever its share.
+    assert "core" not in score_community(ring[:2] + plain[:3], lax).facts
