@@ -159,12 +159,27 @@ def db_env(ctx: click.Context) -> None:
               type=click.Choice(["tiny", "small", "medium", "large", "seed10"]),
               help="Scale: tiny 600, small 3,000, medium 25,000, large 100,000, "
                    "seed10 250,000 accounts (2.5M sessions).")
-def generate(out_dir: Path, accounts: int | None, seed: int, fmt: str, preset: str) -> None:
+@click.option("--randomize", is_flag=True,
+              help="Draw every camouflage knob of every planted network from a wide range, "
+                   "with twenty kinds of benign look-alikes; writes knobs.json beside "
+                   "labels.csv.")
+@click.option("--hydra-share", type=click.FloatRange(0.005, 0.3),
+              help="Fraction of accounts in hydra networks, 0.005 to 0.3 (default 0.1; with "
+                   "--randomize drawn from the seed, log-uniform in 0.005-0.12).")
+def generate(out_dir: Path, accounts: int | None, seed: int, fmt: str, preset: str,
+             randomize: bool, hydra_share: float | None) -> None:
     """Write a synthetic provider export with planted hydra networks and labels.csv."""
     from app.synth.generator import generate as run_generator
 
     began = time.monotonic()
-    counts = run_generator(out_dir, accounts=accounts, seed=seed, fmt=fmt, preset=preset)
+    counts = run_generator(out_dir, accounts=accounts, seed=seed, fmt=fmt, preset=preset,
+                           randomize=randomize, hydra_share=hydra_share)
+    share = counts["hydra"] / counts["accounts"]
+    kind = "randomized" if randomize else "fixed-level"
+    networks = f"{counts['networks']} network" + ("" if counts["networks"] == 1 else "s")
+    click.echo(f"{kind} scenario, seed {seed}: hydra share {share:.2%} "
+               f"({counts['hydra']:,} of {counts['accounts']:,} accounts in {networks}"
+               + (", knobs in knobs.json)" if randomize else ")"))
     click.echo(f"wrote {counts['accounts']:,} accounts ({counts['hydra']:,} in "
                f"{counts['networks']} planted networks), {counts['sessions']:,} sessions, "
                f"{counts['ip_intel']:,} intel rows to {out_dir} in "
@@ -289,61 +304,85 @@ def export_assignments(ctx: click.Context, out: Path) -> None:
 
 
 @main.command()
-@click.argument("data_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("data_dir", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--reset", is_flag=True, help="Empty the graph first (it must be empty otherwise).")
 @click.option("--baselines/--no-baselines", default=True, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@click.option("--sweep", "sweep_count", type=click.IntRange(1, 1000), default=None,
+              help="Instead of DATA_DIR: N randomized generated data sets, each in a "
+                   "throw-away managed Neo4j.")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="Sweep seed (the data sets' seeds derive from it).")
+@click.option("--accounts", default=20_000, show_default=True,
+              type=click.IntRange(200, 5_000_000), help="Accounts per sweep data set.")
+@click.option("--keep", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Keep each sweep data set in DIR/seed-S.")
+@click.option("--evidence-cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=None, help="Pickle each sweep set's Evidence and labels here; a seed "
+                                 "found here skips generate, load and Neo4j.")
 @with_detect_options
 @click.pass_context
-def evaluate(ctx: click.Context, data_dir: Path, reset: bool, baselines: bool, as_json: bool,
-             algorithm: str, resolution: float) -> None:
-    """Load a generated data set with labels.csv, detect, and measure accuracy."""
+def evaluate(ctx: click.Context, data_dir: Path | None, reset: bool, baselines: bool,
+             as_json: bool, sweep_count: int | None, seed: int, accounts: int,
+             keep: Path | None, cache_dir: Path | None, algorithm: str,
+             resolution: float) -> None:
+    """Measure detection against ground truth: one data set (DATA_DIR with labels.csv, or
+    labels.csv.gz and cohorts.csv.gz) or a sweep of generated ones (--sweep N)."""
+    sweep_only = [f"--{name.replace('_', '-')}" for name in ("seed", "accounts")
+                  if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
+    sweep_only += [flag for flag, value in (("--keep", keep), ("--evidence-cache", cache_dir))
+                   if value is not None]
+    if sweep_count is not None:
+        if data_dir is not None or reset:
+            raise click.UsageError("--sweep generates its own data sets: give no DATA_DIR "
+                                   "nor --reset")
+        _evaluate_sweep(ctx, sweep_count, seed, accounts, keep, cache_dir, baselines, as_json,
+                        _detect_params(algorithm, resolution))
+        return
+    if data_dir is None:
+        raise click.UsageError("give DATA_DIR, or --sweep N")
+    if sweep_only:
+        raise click.UsageError(f"{', '.join(sweep_only)} only go with --sweep")
+    _evaluate_directory(ctx, data_dir, reset, baselines, as_json,
+                        _detect_params(algorithm, resolution))
+
+
+def _evaluate_directory(ctx: click.Context, data_dir: Path, reset: bool, baselines: bool,
+                        as_json: bool, params: Any) -> None:
     from app.db.graph import open_graph
-    from app.db.migrations import clear_graph
-    from app.detect import evaluate as ev
-    from app.detect.evidence import read_evidence
-    from app.detect.run import latest_assignments, run_detection
-    from app.ingest.loader import default_rejects_path, load_directory
+    from app.evaluation.dataset import evaluate_directory
+    from app.evaluation.labels import load_labels
+    from app.evaluation.metrics import format_report
+    from app.ingest.loader import default_rejects_path
 
     settings = settings_of(ctx)
-    labels_path = data_dir / "labels.csv"
-    if not labels_path.is_file():
-        raise HydrascopeError(f"{labels_path} not found: evaluate needs generated data with "
-                              "ground truth (hydrascope generate)")
-    labels = ev.read_labels(labels_path)
+    labels = load_labels(data_dir)
     prepare_graph(settings)
-    quiet = (lambda _m: None) if as_json else say
     with open_graph(settings) as graph:
-        if graph.read("db/any_account"):
-            if not reset:
-                raise HydrascopeError("the graph already holds accounts: evaluate loads into an "
-                                      "empty graph (add --reset to empty it first)")
-            clear_graph(graph)
-        # The graph is empty here: the managed server takes the bulk path.
-        load_directory(graph, data_dir, default_rejects_path(settings.home),
-                       progress=None if not as_json else False, bulk=settings.managed)
-        result = run_detection(graph, _detect_params(algorithm, resolution), say=quiet)
-        rows = latest_assignments(graph)
-        flagged = {r["account_id"] for r in rows if r["flagged"]}
-        group_rows = graph.read("detect/latest_memberships")
-        group_of = {r["account_id"]: r["network_id"] for r in group_rows}
-        reports = [ev.evaluate(f"hydrascope ({algorithm}, resolution {resolution})", labels,
-                               group_of, flagged)]
-        if baselines:
-            evidence = read_evidence(graph)
-            for name, make in (("baseline: shared-address components",
-                                ev.baseline_shared_address_components),
-                               ("baseline: Louvain, default resolution, unweighted",
-                                ev.baseline_plain_louvain)):
-                groups, flags = make(evidence)
-                reports.append(ev.evaluate(name, labels, groups, flags))
+        result, reports = evaluate_directory(
+            graph, data_dir, labels, params, default_rejects_path(settings.home), reset=reset,
+            baselines=baselines, progress=None if not as_json else False,
+            say=(lambda _m: None) if as_json else say)
     if as_json:
         click.echo(json.dumps({"run": result.as_dict(),
                                "reports": [r.as_dict() for r in reports]}, sort_keys=True))
         return
     click.echo(f"detection: {result.timings}")
     for report in reports:
-        click.echo(ev.format_report(report))
+        click.echo(format_report(report))
+
+
+def _evaluate_sweep(ctx: click.Context, count: int, seed: int, accounts: int,
+                    keep: Path | None, cache_dir: Path | None, baselines: bool,
+                    as_json: bool, params: Any) -> None:
+    from app.evaluation.sweep import format_sweep, sweep
+
+    result = sweep(count, seed, accounts, settings=settings_of(ctx), params=params, keep=keep,
+                   cache_dir=cache_dir, baselines=baselines, say=say)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), sort_keys=True))
+        return
+    click.echo(format_sweep(result))
 
 
 # -- users ------------------------------------------------------------------

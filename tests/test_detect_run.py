@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.db.graph import Graph
-from app.detect.evaluate import read_labels
 from app.detect.run import DetectError, latest_assignments, run_detection
+from app.evaluation.labels import read_labels
 from app.ingest.contract import ACCOUNTS, SESSIONS
 from app.ingest.loader import load_directory
 from app.synth.generator import generate
@@ -152,7 +152,8 @@ def test_evaluate_command_reports_accuracy_and_baselines(graph: Graph, tmp_path:
     result = run_cli("evaluate", str(data), "--reset", "--json", env=server_env)
     assert result.returncode == 0, result.stderr
     reports = json.loads(result.stdout)["reports"]
-    assert len(reports) == 3 and all(r["name"].startswith("baseline") for r in reports[1:])
+    assert len(reports) == 5 and all(r["name"].startswith("baseline") for r in reports[1:])
+    assert [r["key"] for r in reports] == ["ours", "address-cc", "louvain", "rules", "fraudar"]
     ours = reports[0]
     assert ours["hydra"] > 0 and 0 <= ours["precision"] <= 1 and 0 <= ours["recall"] <= 1
     assert set(ours["cohort_fp"]) >= {"regular", "campus", "team"}

@@ -10,13 +10,13 @@ import pytest
 
 from app.detect.coactivity import CoactivityParams, coactive_pairs, poisson_tail, quiet_cap
 from app.detect.communities import communities
-from app.detect.evaluate import adjusted_rand_index
 from app.detect.evidence import Evidence
+from app.detect.features import busiest_window_share, typical_rate
 from app.detect.lineage import match_networks
 from app.detect.project import Projection, ProjectionParams, project
 from app.detect.run import DetectParams, analyse
-from app.detect.score import busiest_window_share, typical_rate
 from app.detect.templates import band_keys, hamming, template_families
+from app.evaluation.metrics import adjusted_rand_index
 
 
 def flip(value: int, bits: list[int]) -> int:
@@ -242,7 +242,7 @@ def test_the_ring_is_flagged_with_reasons_and_strangers_are_not() -> None:
     ring = flagged[0]
     assert {ev.account_ids[m] for m in ring.members} >= {f"ring{i}" for i in range(6)}
     names = {f.name for f in ring.features if f.contribution > 0}
-    assert {"reasoning_requests", "payment_reuse", "template_reuse"} <= names
+    assert {"extraction_requests", "payment_reuse", "template_reuse"} <= names
     assert any("step-by-step reasoning" in r for r in ring.top_reasons())
     flagged_accounts = {ev.account_ids[m] for m, (_s, f) in analysis.per_account.items() if f}
     assert flagged_accounts == {f"ring{i}" for i in range(6)}

@@ -20,8 +20,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -419,3 +421,37 @@ def _maven_reason(output: str) -> str:
         if line.startswith("[ERROR]") and len(line) > len("[ERROR] "):
             return line[len("[ERROR] "):].strip()
     return _last_line(output)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def throwaway_server(root: Path, base: Settings,
+                     say: Callable[[str], None] = lambda _m: None) -> Iterator[Settings]:
+    """A managed Neo4j of its own in a new home under `root`, on a free port, sharing
+    the jars of `base` (fetched once per machine); stopped and its home removed on exit.
+
+    For evaluation sweeps and benchmarks: the yielded settings reach only that server.
+    """
+    if not base.managed:
+        raise ManagedServerError(
+            f"NEO4J_URI is set ({base.neo4j_uri}): a throw-away managed server needs the "
+            "managed Neo4j; unset NEO4J_URI")
+    home = Path(tempfile.mkdtemp(prefix="hydrascope-home-", dir=root))
+    settings = base.model_copy(update={
+        "home": home, "neo4j_port": free_port(), "neo4j_lib_dir": base.neo4j_lib,
+        "neo4j_uri": None, "neo4j_user": None, "neo4j_password": None})
+    server = ManagedNeo4j(settings)
+    try:
+        server.start(say=say)
+        yield settings
+    finally:
+        try:
+            server.stop()
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
