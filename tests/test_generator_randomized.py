@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 import re
@@ -29,16 +28,9 @@ from app.synth.knobs import (
     draw_knobs,
 )
 from app.synth.randomized import RandomizedGenerator
+from tests.test_generator import digest
 
 SEEDS = range(30)
-
-
-def digest(directory: Path) -> str:
-    h = hashlib.sha256()
-    for name in sorted(p.name for p in directory.iterdir()):
-        h.update(name.encode())
-        h.update((directory / name).read_bytes())
-    return h.hexdigest()
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
