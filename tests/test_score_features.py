@@ -22,7 +22,7 @@ import pytest
 from app.detect import features as F
 from app.detect.coactivity import CoactivityParams
 from app.detect.evidence import Evidence
-from app.detect.features import CAP, FEATURES, Group, clip, logit, rate_evidence
+from app.detect.features import CAP, FEATURES, Group, clip, rate_evidence
 from app.detect.project import ProjectionParams, project
 from app.detect.run import DetectParams, analyse
 from app.detect.score import (
@@ -209,15 +209,6 @@ TOP_RANK = 810 / 820
 TOP_NATS = math.log(81)
 
 
-def pooled_extraction(g: Group) -> float:
-    """The pooled half of extraction_requests: the lower bound of the group's
-    extraction rate against the typical account's, as log-odds."""
-    extracting = sum(min(a["reasoning"] + a["rewrites"], a["sessions"]) for a in g.accounts)
-    base = min(max(g.ref.reasoning_rate + g.ref.rewrite_rate, 1e-3), 0.999)
-    lower = F.wilson_lower(extracting, g.sessions)
-    return clip(logit(lower) - logit(base)) if lower > base else 0.0
-
-
 def test_extraction_requests_of_a_reasoning_harvest() -> None:
     world = World(seed=1)
     world.background(400)
@@ -226,24 +217,22 @@ def test_extraction_requests_of_a_reasoning_harvest() -> None:
     g = group(ctx, members)
     value, baseline, nats, sentence = F.extraction_requests(g)
     assert value == pytest.approx(0.9)
-    assert baseline == pytest.approx(ctx.ref.reasoning_rate + ctx.ref.rewrite_rate)
+    assert baseline == pytest.approx(max(ctx.ref.reasoning_rate, ctx.ref.rewrite_rate))
     assert baseline < 0.05  # ordinary accounts rarely ask for step-by-step reasoning
-    # Every member is above every ordinary account; the pooled rate (above
-    # 85% against 3%) is beyond the cap.
+    # Every member is above every ordinary account.
     assert g.typical_percentile("extraction") == pytest.approx(TOP_RANK)
-    assert F.wilson_lower(270, 300) > 0.85
-    assert pooled_extraction(g) == CAP
-    assert nats == CAP
+    assert nats == pytest.approx(TOP_NATS)
     assert sentence.startswith("90% of sessions ask for step-by-step reasoning "
                                f"(population: {F.pct(ctx.ref.reasoning_rate)})")
     assert sentence.endswith("the typical member is above 99% of accounts")
 
 
-def test_extraction_requests_of_quiet_accounts_pools_their_sessions() -> None:
+def test_extraction_requests_of_quiet_accounts_is_judged_by_the_typical_member() -> None:
     world = World(seed=1)
     world.background(400)
     # Forty accounts with four sessions each, every other one asking once for
-    # reasoning: the typical member looks ordinary, their sessions together do not.
+    # reasoning: the typical member looks ordinary (one request in four sessions
+    # is shrunk towards the population), so the purpose is not evidenced.
     members = heavy(world, "quiet", n=40, sessions=4, requests=12, reasoning=1, days=4)
     for a in members[::2]:
         world.ev.accounts[a]["reasoning"] = 0
@@ -251,9 +240,8 @@ def test_extraction_requests_of_quiet_accounts_pools_their_sessions() -> None:
     g = group(ctx, members)
     value, _baseline, nats, _sentence = F.extraction_requests(g)
     assert value == pytest.approx(20 / 160)
-    assert g.typical_percentile("extraction") < 0.5  # no evidence by percentile
-    assert nats == pytest.approx(pooled_extraction(g))
-    assert 0.5 < nats < CAP
+    assert g.typical_percentile("extraction") < 0.5
+    assert nats == 0.0
 
 
 def test_extraction_requests_names_rewrites_when_they_lead() -> None:
@@ -265,8 +253,7 @@ def test_extraction_requests_names_rewrites_when_they_lead() -> None:
     g = group(ctx, members)
     value, _baseline, nats, sentence = F.extraction_requests(g)
     assert value == pytest.approx(20 / 30)
-    assert nats == pytest.approx(max(TOP_NATS, pooled_extraction(g)))
-    assert nats > TOP_NATS - 1e-9
+    assert nats == pytest.approx(TOP_NATS)
     assert sentence.startswith("67% of sessions ask for censorship-safe rewrites "
                                f"(population: {F.pct(ctx.ref.rewrite_rate)})")
 

@@ -421,37 +421,22 @@ def _intent(group: Group, measure: str, describe: Callable[[float, float], str])
         f"{pct(q)} of accounts")
 
 
-def wilson_lower(successes: float, trials: float, z: float = Z_BOUND) -> float:
-    """Lower confidence bound of a binomial rate (Wilson score interval)."""
-    if trials <= 0:
-        return 0.0
-    p = successes / trials
-    centre = p + z * z / (2 * trials)
-    margin = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
-    return max(0.0, (centre - margin) / (1 + z * z / trials))
-
-
 def extraction_requests(group: Group) -> Result:
     """The purpose of a harvest: sessions asking for step-by-step reasoning or
-    censorship-safe rewrites. The larger of two figures against the population:
-    the typical member's percentile, and the group's pooled rate (its lower
-    confidence bound) against the typical account's rate, as log-odds, which
-    sees a network of quiet accounts with a few sessions each."""
+    censorship-safe rewrites, the typical member's rate (shrunk towards the
+    population's for accounts with few sessions) as a percentile."""
     reasoning = sum(a["reasoning"] for a in group.accounts) / group.sessions
     rewrites = sum(a["rewrites"] for a in group.accounts) / group.sessions
     ref = group.ref
-    _value, _base, typical, tail = _intent(group, "extraction", lambda v, b: "")
-    extracting = sum(min(a["reasoning"] + a["rewrites"], a["sessions"]) for a in group.accounts)
-    base = min(max(ref.reasoning_rate + ref.rewrite_rate, 1e-3), 0.999)
-    lower = wilson_lower(extracting, group.sessions)
-    pooled = clip(logit(lower) - logit(base)) if lower > base else 0.0
+    _value, _base, nats, tail = _intent(group, "extraction", lambda v, b: "")
     if rewrites > reasoning:
         lead = (f"{pct(rewrites)} of sessions ask for censorship-safe rewrites "
                 f"(population: {pct(ref.rewrite_rate)})")
     else:
         lead = (f"{pct(reasoning)} of sessions ask for step-by-step reasoning "
                 f"(population: {pct(ref.reasoning_rate)})")
-    return max(reasoning, rewrites), base, max(typical, pooled), lead + tail
+    return max(reasoning, rewrites), max(ref.reasoning_rate, ref.rewrite_rate), nats, \
+        lead + tail
 
 
 def harvest(group: Group) -> Result:

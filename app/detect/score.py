@@ -59,6 +59,7 @@ SCRIPTED = re.compile(
     r"python|httpx|requests|aiohttp|curl|wget|node-fetch|axios|go-http|okhttp|java/|"
     r"libwww|openai/|anthropic/|postman|insomnia|scrapy|headless", re.I)
 INTENT_WEIGHT = 2.0
+INTENT_POWER = -1.0  # the harmonic mean
 MEASURE_FEATURE = {"extraction": "extraction_requests", "harvest": "harvest",
                    "daily_volume": "daily_volume", "answer_length": "answer_length",
                    "task_diversity": "task_diversity", "subject_sweep": "subject_sweep"}
@@ -240,8 +241,7 @@ def _combine_intent(features: list[Feature], informative: tuple[str, ...]) -> No
     if "extraction" not in informative:
         # A provider that labels no reasoning or rewrite requests: the means alone.
         purpose = mean
-    total = 0.0 if purpose + mean <= 0 else 2 * purpose * mean / (purpose + mean)
-    total *= INTENT_WEIGHT
+    total = INTENT_WEIGHT * power_mean(purpose, mean, INTENT_POWER)
     # Shares: the purpose counts half, the means share the other half (all of
     # it when the purpose is not measured).
     labelled = "extraction" in informative
@@ -251,6 +251,14 @@ def _combine_intent(features: list[Feature], informative: tuple[str, ...]) -> No
     spread = sum(weights.values())
     for f in by_name.values():
         f.contribution = total * weights.get(f.name, 0.0) / spread if spread > 0 else 0.0
+
+
+def power_mean(a: float, b: float, p: float) -> float:
+    """The power mean of two non-negative figures (p = -1 harmonic; lower p is
+    nearer the smaller figure: both are needed)."""
+    if a <= 0 or b <= 0:
+        return 0.0
+    return float(((a ** p + b ** p) / 2) ** (1 / p))
 
 
 def _bound_coordination(features: list[Feature]) -> None:
