@@ -689,15 +689,18 @@ class Spec:
     compute: Callable[[Group], Any]
     # Shared-entity features also name the members that share (their own evidence).
     marks: str | None = None
+    # Whether the feature reads percentiles (which change when the reference is
+    # taken again without the networks found); the others are kept per group.
+    ranked: bool = False
 
 
 FEATURES: tuple[Spec, ...] = (
-    Spec("extraction_requests", "intent", extraction_requests),
-    Spec("harvest", "intent", harvest),
-    Spec("daily_volume", "intent", daily_volume),
-    Spec("answer_length", "intent", answer_length),
-    Spec("task_diversity", "intent", task_diversity),
-    Spec("subject_sweep", "intent", subject_sweep),
+    Spec("extraction_requests", "intent", extraction_requests, ranked=True),
+    Spec("harvest", "intent", harvest, ranked=True),
+    Spec("daily_volume", "intent", daily_volume, ranked=True),
+    Spec("answer_length", "intent", answer_length, ranked=True),
+    Spec("task_diversity", "intent", task_diversity, ranked=True),
+    Spec("subject_sweep", "intent", subject_sweep, ranked=True),
     Spec("payment_reuse", "coordination", payment_reuse, marks="payment"),
     Spec("device_reuse", "coordination", device_reuse, marks="device"),
     Spec("api_key_reuse", "coordination", key_reuse, marks="api_key"),
@@ -712,6 +715,6 @@ FEATURES: tuple[Spec, ...] = (
     Spec("declared_organisation", "mitigation", declared_organisation),
     Spec("institutional_domain", "mitigation", institutional_domain),
     Spec("institutional_network", "mitigation", institutional_network),
-    Spec("established_accounts", "mitigation", established_accounts),
-    Spec("few_templates", "mitigation", few_templates),
+    Spec("established_accounts", "mitigation", established_accounts, ranked=True),
+    Spec("few_templates", "mitigation", few_templates, ranked=True),
 )

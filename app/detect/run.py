@@ -104,7 +104,6 @@ def analyse(evidence: Evidence, params: DetectParams,
     groups = communities(projection, params.algorithm, params.resolution, params.seed)
     stage("score")
     ctx = ScoringContext.build(evidence, projection, params.scoring)
-    calibrate(ctx, groups)
     scored = score_groups(ctx, groups)
     stage("refine")
     groups = refine(ctx, groups, scored, params)
@@ -119,8 +118,14 @@ def analyse(evidence: Evidence, params: DetectParams,
             break
         found[flagged] = True
         ctx.ref.rerank(found)
-        calibrate(ctx, groups)
         scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
+    # The false-positive budget, against random groups of the final sizes: a
+    # threshold above one half only when chance would break it there.
+    calibrate(ctx, groups)
+    if ctx.threshold > 0:
+        scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
+    else:
+        pop = ctx.population
     strength = member_strength(projection, groups)
     return Analysis(evidence, groups, scored, per_account, asdict(pop), strength)
 

@@ -155,6 +155,8 @@ class ScoringContext:
     # groups would otherwise be flagged more often than the budget allows)
     threshold: float = 0.0
     chance_flags: float = 0.0
+    # group members -> results of the features that read no percentiles
+    fixed: dict[tuple[int, ...], dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, evidence: Evidence, projection: Projection,
@@ -178,17 +180,26 @@ def _log_odds(features: list[Feature]) -> float:
     return PRIOR + sum(f.contribution for f in features)
 
 
-def evaluate_group(members: list[int], ctx: ScoringContext
+def evaluate_group(members: list[int], ctx: ScoringContext, keep: bool = True
                    ) -> tuple[list[Feature], dict[int, set[str]]]:
-    """Every feature of a group, and what ties each member to it by itself."""
+    """Every feature of a group, and what ties each member to it by itself.
+
+    Features that read no percentiles are kept per group (`keep`) for the next
+    pass after the reference is taken again."""
     accounts = [ctx.evidence.accounts[i] for i in members]
     group = Group(members, accounts, ctx.evidence, ctx.projection, ctx.ref,
                   ctx.params.wave_hours)
     own: dict[int, set[str]] = {m: set() for m in members}
     features: list[Feature] = []
     shared: list[tuple[float, int]] = []
+    key = tuple(members)
+    fixed = ctx.fixed.get(key) if keep else None
+    computed: dict[str, Any] = {}
     for spec in FEATURES:
-        result = spec.compute(group)
+        result = (fixed[spec.name] if fixed is not None and not spec.ranked
+                  else spec.compute(group))
+        if not spec.ranked:
+            computed[spec.name] = result
         weight = 1.0
         if spec.name in SHARING:
             (value, baseline, nats, reason), sharers = result
@@ -213,6 +224,8 @@ def evaluate_group(members: list[int], ctx: ScoringContext
                     feature.name not in FARM_ONLY:
                 feature.contribution *= 1 - customer
                 feature.reason += " (expected of one declared organisation)"
+    if keep and fixed is None:
+        ctx.fixed[key] = computed
     _combine_intent(features, ctx.ref.informative)
     _bound_coordination(features)
     for m in members:
@@ -354,7 +367,7 @@ def chance_threshold(ctx: ScoringContext, sizes: list[int]) -> tuple[float, floa
         values = []
         for _ in range(params.chance_draws):
             members = sorted(rng.sample(pool, max(n, params.min_size)))
-            features, _own = evaluate_group(members, ctx)
+            features, _own = evaluate_group(members, ctx, keep=False)
             values.append(_log_odds(features))
         fits.append((float(np.mean(values)), float(np.std(values)) + 0.25, groups))
 
