@@ -3,19 +3,20 @@
 A community's score is a probability: the logistic of its log-odds, which
 start at a prior and add each feature's evidence in nats.
 
-    log-odds = PRIOR + w_intent * sum(intent)
-               + min(w_share * sum(sharing) + sum(farm signals), w_intent * sum(intent))
-               - sum(mitigations)
+    intent   = INTENT_WEIGHT * harmonic mean(purpose, mean of the other measures)
+    log-odds = PRIOR + intent + min(sharing + farm signals, intent) - mitigations
 
-Intent evidence is weighted by 1/len(intent features) times INTENT_WEIGHT, so
-it counts as the *mean* over what extraction needs: a group must look like a
-harvest across the board, and a class that asks for reasoning but sends a
-few homework templates at low volume does not. The prior puts the balance
-at a typical member above the 90th percentile of the population on every
-intent measure (INTENT_MIDPOINT); sharing beyond chance, sign-up bursts,
-lockstep hours and regrowth add to it, and what customers have (one
-declared organisation with one billing, an institutional domain or
-network, a few templates reused heavily) takes away. A group is flagged
+The purpose is the extraction requests themselves (reasoning, rewrites); the
+means are harvest size, daily volume, answer length, distinct templates and
+subject sweep. Both are needed: a class that asks for reasoning at low
+volume, or an agency harvesting long answers without asking for any, has
+little intent. Sharing kinds count with halving weights (the strongest
+SHARE_WEIGHT), and coordination never counts for more than the intent. The
+prior puts the balance at a typical member above the 90th percentile of the
+population on every intent measure (INTENT_MIDPOINT); what customers have
+(a declared organisation with its one billing, whose other coordination is
+then expected, an institutional domain or network, established accounts,
+a few templates reused at low volume) takes away. A group is flagged
 when its score reaches one half, it has at least `min_size` members, and
 the number of groups that chance alone would flag in this run stays under
 the false-positive budget (estimated on the data being scored by scoring
@@ -32,7 +33,7 @@ import math
 import random
 import re
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -426,7 +427,3 @@ def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]
             per_account[m] = (account_score, community.flagged and own
                               and s >= params.min_member_strength)
     return scored, per_account, ctx.population
-
-
-def population_dict(population: Population) -> dict[str, Any]:
-    return asdict(population)
