@@ -3,7 +3,7 @@
 A community's score is a probability: the logistic of its log-odds, which
 start at a prior and add each feature's evidence in nats.
 
-    intent   = INTENT_WEIGHT * harmonic mean(purpose, mean of the other measures)
+    intent   = INTENT_WEIGHT * power mean(purpose, mean of the other measures)
     log-odds = PRIOR + intent + min(sharing + farm signals, intent) - mitigations
 
 The purpose is the extraction requests themselves (reasoning, rewrites); the
@@ -60,7 +60,9 @@ SCRIPTED = re.compile(
     r"python|httpx|requests|aiohttp|curl|wget|node-fetch|axios|go-http|okhttp|java/|"
     r"libwww|openai/|anthropic/|postman|insomnia|scrapy|headless", re.I)
 INTENT_WEIGHT = 2.0
-INTENT_POWER = -1.0  # the harmonic mean
+# Nearer the smaller figure than the harmonic mean (-1): measured on the sweep,
+# -2 keeps its worst F1 and cuts its worst look-alike cohort from 34% to 11%.
+INTENT_POWER = -2.0
 MEASURE_FEATURE = {"extraction": "extraction_requests", "harvest": "harvest",
                    "daily_volume": "daily_volume", "answer_length": "answer_length",
                    "task_diversity": "task_diversity", "subject_sweep": "subject_sweep"}
@@ -242,7 +244,7 @@ def _combine_intent(features: list[Feature], informative: tuple[str, ...]) -> No
     censorship-safe rewrites); the means are the other intent measures (harvest
     size, daily volume, answer length, distinct templates, subject sweep),
     averaged over those that tell accounts apart in this population. Their
-    harmonic mean, times INTENT_WEIGHT twice over, is the group's intent: a
+    power mean (INTENT_POWER), times INTENT_WEIGHT, is the group's intent: a
     class that asks for reasoning at low volume, or a content agency that
     harvests long answers without asking for any, has little of it; a harvest
     has both. Each feature's contribution is its share of that total.
