@@ -272,9 +272,9 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
     subjects = np.array([entropy(evidence.categories.get(i, {}).values()) for i in range(n)])
     first = np.array([min(evidence.starts[i]) if evidence.starts.get(i) else np.nan
                       for i in range(n)])
-    created_at = np.array([np.nan if a.get("created") is None else float(a["created"])
-                           for a in accounts])
-    age = np.nan_to_num((first - created_at) / DAY, nan=0.0)
+    created = np.array([np.nan if a.get("created") is None else float(a["created"])
+                        for a in accounts])
+    age = np.nan_to_num((first - created) / DAY, nan=0.0)
     measures = {
         "account_age": np.maximum(age, 0.0),
         "extraction": (extracting + PRIOR_SESSIONS * base) / (sessions + PRIOR_SESSIONS),
@@ -290,8 +290,6 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
     for row in evidence.hours.values():
         hours += np.asarray(row)
     enforced = sum(a["status"] in ("banned", "suspended") for a in accounts)
-    created = np.array([np.nan if a.get("created") is None else float(a["created"])
-                        for a in accounts])
     users: dict[str, Counter[str]] = {}
     keys_of: dict[str, dict[int, list[str]]] = {}
     for kind, by_key in projection.entities.items():
