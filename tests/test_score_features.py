@@ -196,7 +196,7 @@ def test_every_feature_in_the_table_is_tested_here() -> None:
               "task_diversity", "subject_sweep", "payment_reuse", "device_reuse",
               "api_key_reuse", "address_sharing", "template_reuse", "signup_wave",
               "lockstep_hours", "scripted_clients", "proxy_traffic", "enforcement_history",
-              "regrowth", "declared_organisation", "institutional_domain",
+              "regrowth", "declared_organisation", "one_billing", "institutional_domain",
               "institutional_network", "few_templates", "established_accounts"}
     assert {spec.name for spec in FEATURES} == tested
 
@@ -227,21 +227,50 @@ def test_extraction_requests_of_a_reasoning_harvest() -> None:
     assert sentence.endswith("the typical member is above 99% of accounts")
 
 
-def test_extraction_requests_of_quiet_accounts_is_judged_by_the_typical_member() -> None:
+def test_extraction_requests_of_quiet_accounts_is_judged_by_the_members_together() -> None:
     world = World(seed=1)
-    world.background(400)
+    background = world.background(400)
     # Forty accounts with four sessions each, every other one asking once for
-    # reasoning: the typical member looks ordinary (one request in four sessions
-    # is shrunk towards the population), so the purpose is not evidenced.
+    # reasoning: one by one, the typical member is shrunk towards the
+    # population and looks ordinary; together, forty of them asking at two
+    # and a half times the population's rate are a purpose.
     members = heavy(world, "quiet", n=40, sessions=4, requests=12, reasoning=1, days=4)
     for a in members[::2]:
         world.ev.accounts[a]["reasoning"] = 0
     ctx = world.context()
     g = group(ctx, members)
-    value, _baseline, nats, _sentence = F.extraction_requests(g)
+    value, _baseline, nats, sentence = F.extraction_requests(g)
     assert value == pytest.approx(20 / 160)
     assert g.typical_percentile("extraction") < 0.5
+    # The lower 95% bound of the members' mean rate, placed among every active
+    # account's raw rate of extraction requests.
+    rates = np.array([0.25, 0.0] * 20)
+    bound = rates.mean() - 1.645 * rates.std(ddof=1) / math.sqrt(40)
+    assert bound == pytest.approx(0.125 - 1.645 * 0.12659 / math.sqrt(40), rel=1e-3)
+    raw = [min(a["reasoning"] + a["rewrites"], a["sessions"]) / a["sessions"]
+           for a in ctx.evidence.accounts if a["sessions"]]
+    together = (sum(r < bound for r in raw) + sum(r == bound for r in raw) / 2) / len(raw)
+    assert together > 0.6
+    assert nats == pytest.approx(clip(math.log(together / (1 - together))))
+    assert nats > 0.4
+    assert sentence.endswith(f"taken together, the members ask like an account above "
+                             f"{F.pct(together)} of accounts")
+    assert len(background) == 400
+
+
+def test_quiet_accounts_at_the_populations_rate_carry_no_purpose() -> None:
+    world = World(seed=1)
+    world.background(400)
+    # Forty quiet accounts, two of them asking once: about the population's rate.
+    members = heavy(world, "quiet", n=40, sessions=4, requests=12, days=4)
+    for a in members[:2]:
+        world.ev.accounts[a]["reasoning"] = 1
+    ctx = world.context()
+    g = group(ctx, members)
+    _value, _baseline, nats, sentence = F.extraction_requests(g)
+    assert g.pooled_percentile("extraction", "extraction_rate") < 0.5
     assert nats == 0.0
+    assert "the typical member is above" in sentence
 
 
 def test_extraction_requests_names_rewrites_when_they_lead() -> None:
@@ -797,6 +826,37 @@ def test_declared_organisation_with_one_billing() -> None:
     # Half the group from the organisation is not one customer.
     share, _b, nats, _s = F.declared_organisation(group(ctx, acme[:3] + cards[:3]))
     assert nats == 0.0
+
+
+def test_one_billing_and_own_domain_without_a_declared_organisation() -> None:
+    world = World(seed=23)
+    background = world.background(400)
+    agency = heavy(world, "agency", n=8, payment="pm-agency", email_domain="words.example",
+                   sessions=20, requests=400, reasoning=6, output=400 * 1500, days=20)
+    freemail = heavy(world, "free", n=8, payment="pm-free", email_domain="gmail.com")
+    cards = heavy(world, "cards", n=8, email_domain="farm.example")
+    for i, a in enumerate(cards):
+        world.ev.accounts[a]["payment"] = f"pm-farm{i // 4}"  # four heads per card
+    shared = heavy(world, "shared", n=8, payment="pm-shared", email_domain="big.example")
+    for a in background[:20]:
+        world.ev.accounts[a]["email_domain"] = "big.example"
+    ctx = world.context()
+    share, baseline, nats, sentence = F.one_billing(group(ctx, agency))
+    assert (share, baseline, nats) == (1.0, None, 0.5 * CAP)
+    assert sentence == ("100% of accounts are billed to one payment method and use one "
+                        "institutional e-mail domain of their own")
+    # A public mail service is nobody's institution.
+    assert F.one_billing(group(ctx, freemail))[2] == 0.0
+    # Cards each shared by a few heads are not one billing.
+    assert F.one_billing(group(ctx, cards))[:3] == (0.5, None, 0.0)
+    # A domain most of whose users are outside the group is not its own.
+    assert F.one_billing(group(ctx, shared))[2] == 0.0
+    # The group's other sharing still counts: it is not discounted like a
+    # declared organisation's.
+    found = features_of(ctx, agency)
+    assert found["one_billing"].contribution == -0.5 * CAP
+    assert found["payment_reuse"].contribution > 0
+    assert "expected of one declared organisation" not in found["payment_reuse"].reason
 
 
 def test_institutional_domain_used_only_by_the_group() -> None:

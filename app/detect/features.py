@@ -15,7 +15,9 @@ intent
     subjects. Each is the percentile, within the whole population, of the
     group's typical member: the lower confidence bound of the members'
     median percentile, so a handful of accounts is judged by its weaker
-    members and a large group by its middle. Percentiles make the figure
+    members and a large group by its middle. Extraction requests are also
+    judged on the members together (the bound of their mean rate), since
+    accounts with a handful of sessions each say little one by one. Percentiles make the figure
     mean the same on any provider's data, whatever its units and scale.
 coordination
     what the members share beyond chance (payment tokens, devices, API
@@ -27,8 +29,9 @@ coordination
     the group says a lot.
 mitigation
     what customers have and farms avoid: one declared organisation with
-    one billing, one institutional e-mail domain, campus and company
-    networks, a few templates reused heavily (homework, one app).
+    one billing (or, undeclared, one billing and one e-mail domain of its
+    own), one institutional e-mail domain, campus and company networks, a
+    few templates reused heavily (homework, one app).
 """
 
 from __future__ import annotations
@@ -168,6 +171,7 @@ class Reference:
     excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _informative: tuple[str, ...] | None = None
     _medians: dict[str, float] = field(default_factory=dict)
+    _sorted: dict[str, np.ndarray] = field(default_factory=dict)
     _own_intent: np.ndarray | None = None
     _entity_sizes: dict[str, Counter[int]] = field(default_factory=dict)
     # addresses of known shared egress (carrier, campus and company networks)
@@ -198,6 +202,12 @@ class Reference:
             one = k * f * (1 - f) ** (k - 1)
             total += entities * max(0.0, 1 - none - one)
         return total
+
+    def percentile_of(self, name: str, value: float) -> float:
+        """Where a value falls among the reference accounts' figures of a measure."""
+        if name not in self._sorted:
+            self._sorted[name] = np.sort(self.measures[name][self.reference])
+        return float(percentiles(np.array([value]), self._sorted[name])[0])
 
     def median(self, name: str) -> float:
         if name not in self._medians:
@@ -244,6 +254,7 @@ class Reference:
         self.ranks = _ranks(self.measures, self.reference)
         self._informative = None
         self._medians = {}
+        self._sorted = {}
         self._own_intent = None
 
 
@@ -278,6 +289,7 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
     measures = {
         "account_age": np.maximum(age, 0.0),
         "extraction": (extracting + PRIOR_SESSIONS * base) / (sessions + PRIOR_SESSIONS),
+        "extraction_rate": extracting / np.maximum(sessions, 1),
         "harvest": output,
         "daily_volume": requests / np.maximum(days, 1),
         "answer_length": output / np.maximum(requests, 1),
@@ -352,6 +364,18 @@ class Group:
         k = int(math.floor(n / 2 - Z_BOUND * math.sqrt(n) / 2))
         return float(ranks[max(0, min(k, n - 1))])
 
+    def pooled_percentile(self, measure: str, rate: str) -> float:
+        """The typical member judged by the group as a whole: the lower confidence
+        bound of the members' mean raw rate, placed among the population's
+        (shrunk) figures. Members with a handful of sessions each say little
+        one by one; together they say what their typical member does."""
+        active = [m for m in self.members if self.ref.active[m]]
+        if len(active) < 5:
+            return 0.0
+        rates = self.ref.measures[rate][active]
+        bound = float(rates.mean() - Z_BOUND * rates.std(ddof=1) / math.sqrt(len(active)))
+        return self.ref.percentile_of(rate, bound)
+
     def sharing(self, kind: str, keep: Callable[[str], bool] | None = None
                 ) -> tuple[set[int], int, float]:
         """Members that share an entity of this kind with another member, how many
@@ -408,12 +432,18 @@ def sharing_evidence(share: float, observed: float, expected: float) -> float:
 Result = tuple[float, float | None, float, str]  # value, baseline, nats, sentence
 
 
-def _intent(group: Group, measure: str, describe: Callable[[float, float], str]) -> Result:
+def _intent(group: Group, measure: str, describe: Callable[[float, float], str],
+            pooled: str | None = None) -> Result:
     q = group.typical_percentile(measure)
+    together = group.pooled_percentile(measure, pooled) if pooled is not None else 0.0
     values = group.ref.measures[measure][group.members]
     typical = float(np.median(values)) if values.size else 0.0
     population = group.ref.median(measure)
-    nats = clip(logit(q))
+    nats = clip(logit(max(q, together)))
+    if together > q:
+        return typical, population, nats, (
+            f"{describe(typical, population)}; taken together, the members ask like an "
+            f"account above {pct(together)} of accounts")
     return typical, population, nats, (
         f"{describe(typical, population)}; the typical member is above "
         f"{pct(q)} of accounts")
@@ -426,7 +456,8 @@ def extraction_requests(group: Group) -> Result:
     reasoning = sum(a["reasoning"] for a in group.accounts) / group.sessions
     rewrites = sum(a["rewrites"] for a in group.accounts) / group.sessions
     ref = group.ref
-    _value, _base, nats, tail = _intent(group, "extraction", lambda v, b: "")
+    _value, _base, nats, tail = _intent(group, "extraction", lambda v, b: "",
+                                   pooled="extraction_rate")
     if rewrites > reasoning:
         lead = (f"{pct(rewrites)} of sessions ask for censorship-safe rewrites "
                 f"(population: {pct(ref.rewrite_rate)})")
@@ -617,6 +648,35 @@ def declared_organisation(group: Group) -> Result:
                                f"{pct(share)} under the organisation's one billing")
 
 
+def one_billing(group: Group) -> Result:
+    """A customer that declares no organisation: (nearly) the whole group billed
+    to one payment method and using one institutional e-mail domain of its
+    own. A farm keeps its heads apart so that one ban does not take them
+    all; half the weight of a declaration, and the group's other sharing
+    still counts (an undeclared customer is not known to be one)."""
+    if group.size < 3:
+        return 0.0, None, 0.0, "too few members"
+    billed = _one_billing(group)
+    nats = 0.5 * CAP * billed if billed >= 0.8 else 0.0
+    return billed, None, nats, (f"{pct(billed)} of accounts are billed to one payment method "
+                                "and use one institutional e-mail domain of their own")
+
+
+def _one_billing(group: Group) -> float:
+    """The share of members under the group's one payment method and its one
+    institutional e-mail domain (the smaller of the two), when the domain is
+    not a public mail service and (nearly) all its users are members."""
+    cards = Counter(a.get("payment") for a in group.accounts if a.get("payment"))
+    domains = Counter(a["email_domain"] for a in group.accounts if a.get("email_domain"))
+    if not cards or not domains:
+        return 0.0
+    _card, billed = cards.most_common(1)[0]
+    domain, users = domains.most_common(1)[0]
+    if domain in PUBLIC_MAIL or users < 0.8 * group.ref.domain_users[domain]:
+        return 0.0
+    return min(billed, users) / group.size
+
+
 def institutional_domain(group: Group) -> Result:
     """One e-mail domain for (nearly) the whole group, not a public mail service,
     and used (nearly) only by this group: a school's or a company's."""
@@ -711,6 +771,7 @@ FEATURES: tuple[Spec, ...] = (
     Spec("enforcement_history", "coordination", enforcement_history),
     Spec("regrowth", "coordination", regrowth),
     Spec("declared_organisation", "mitigation", declared_organisation),
+    Spec("one_billing", "mitigation", one_billing),
     Spec("institutional_domain", "mitigation", institutional_domain),
     Spec("institutional_network", "mitigation", institutional_network),
     Spec("established_accounts", "mitigation", established_accounts, ranked=True),
