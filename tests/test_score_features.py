@@ -28,13 +28,16 @@ from app.detect.run import DetectParams, analyse
 from app.detect.score import (
     FARM_ONLY,
     INTENT_WEIGHT,
+    MIN_TIE_TO_MARKED,
     PRIOR,
     ScoreParams,
     ScoringContext,
     calibrate,
     chance_threshold,
     evaluate_group,
+    score_all,
     score_community,
+    ties_to_marked,
 )
 
 DAY = 86_400
@@ -1333,3 +1336,67 @@ def test_a_core_is_scored_alone_only_when_it_holds_a_fifth_of_the_group() -> Non
     assert score_community(below, lax).facts["core"] == 4
     # A core below min_size is never scored alone, whatever its share.
     assert "core" not in score_community(ring[:2] + plain[:3], lax).facts
+
+
+def test_a_household_card_inside_a_networks_community_ties_no_one_to_it() -> None:
+    world = World(seed=43)
+    background = world.background(500)
+    network = many_template_network(world)
+    # Three ordinary people on one family card, and three heavy heads on one
+    # card of their own, both inside the network's community.
+    ctx0 = world.context()
+    family = [a for a in background if ctx0.ref.own_intent[a] < 0.6][:3]
+    for a in family:
+        world.ev.accounts[a]["payment"] = "pm-family"
+    ring = heavy(world, "ring", n=3, payment="pm-ring", sessions=40, requests=2_000,
+                 reasoning=30, output=2_000 * 1_500, days=30,
+                 categories={s: 4 for s in CATEGORIES[:10]})
+    ctx = world.context()
+    assert all(ctx.ref.own_intent[a] < 0.675 for a in family)
+    assert all(ctx.ref.own_intent[a] >= 0.675 for a in ring)
+    members = network + family + ring
+    _features, own = evaluate_group(members, ctx)
+    # The network's body keeps the families it shares ...
+    assert all("template" in own[m] for m in network)
+    # ... a small component keeps its card when its members harvest themselves ...
+    assert all("payment" in own[m] for m in ring)
+    # ... and the family's card says they belong together, not to the network.
+    assert all(own[m] == set() for m in family)
+    # On their own, the family's card is their evidence of belonging together.
+    alone = evaluate_group(family, ctx)[1]
+    assert all(alone[m] == {"payment"} for m in family)
+
+
+def test_a_heavy_user_linked_to_strangers_is_not_flagged_on_its_profile_alone() -> None:
+    world = World(seed=44)
+    background = world.background(500)
+    network = many_template_network(world)
+    # A heavy user on a home address it shares with three ordinary neighbours
+    # (strangers to the network), and a heavy head on one of the network's homes.
+    neighbours = background[:3]
+    street = world.address()
+    for a in neighbours:
+        world.ev.ip_uses.append((a, street, 3))
+    spread = {s: 5 for s in CATEGORIES[:12]}
+    loner = world.account("loner", sessions=60, requests=3_000, reasoning=40,
+                          output=3_000 * 1_500, days=30, ips=[(street, 60)],
+                          categories=spread)
+    home = next(address for account, address, _n in world.ev.ip_uses
+                if account == network[0])
+    head = world.account("head", sessions=60, requests=3_000, reasoning=40,
+                         output=3_000 * 1_500, days=30, ips=[(home, 60)],
+                         categories=spread)
+    ctx = world.context()
+    assert ctx.ref.own_intent[loner] >= ctx.params.own_intent
+    assert ctx.ref.own_intent[head] >= ctx.params.own_intent
+    community = network + neighbours + [loner, head]
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [community], ctx=ctx)
+    (result,) = scored_groups
+    assert result.flagged
+    assert result.member_evidence[loner] == {"intent"}
+    ties = ties_to_marked(ctx.projection, scored_groups)
+    assert ties[loner] < MIN_TIE_TO_MARKED <= ties[head]
+    assert per_account[head][1] and not per_account[loner][1]
+    assert sum(per_account[m][1] for m in network) >= 0.9 * len(network)
+    assert not any(per_account[m][1] for m in neighbours)

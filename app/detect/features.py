@@ -401,14 +401,19 @@ class Group:
         """Members that share an entity of this kind that is the group's own: most
         of its users in the population are members (a popular template or a
         carrier NAT that the group also touches ties no one to it)."""
+        return {m for accounts in self.own_cliques(kind) for m in accounts}
+
+    def own_cliques(self, kind: str) -> list[list[int]]:
+        """The members of each of the group's own entities of this kind (used by
+        two members or more, and by members for at least half its users)."""
         per_account = self.ref.keys_of.get(kind, {})
         users = self.ref.users.get(kind, Counter())
         inside: dict[str, list[int]] = defaultdict(list)
         for m in self.members:
             for key in per_account.get(m, ()):
                 inside[key].append(m)
-        return {m for key, accounts in inside.items()
-                if len(accounts) > 1 and len(accounts) >= 0.5 * users[key] for m in accounts}
+        return [accounts for key, accounts in inside.items()
+                if len(accounts) > 1 and len(accounts) >= 0.5 * users[key]]
 
 
 def rate_evidence(share: float, chance: float) -> float:

@@ -231,10 +231,57 @@ def evaluate_group(members: list[int], ctx: ScoringContext, keep: bool = True
         ctx.fixed[key] = computed
     _combine_intent(features, ctx.ref.informative)
     _bound_coordination(features)
+    _keep_ties_to_the_network(group, own, ctx)
     for m in members:
         if own_intent(m, ctx.ref) >= ctx.params.own_intent:
             own[m].add("intent")
     return features, own
+
+
+# Marks of shared entities, and the entity kinds they come from.
+MARK_KINDS = {"payment": "payment", "device": "device", "api_key": "api_key",
+              "template": "family"}
+
+
+def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
+                              ctx: ScoringContext) -> None:
+    """Shared entities tie a member to the network only when they tie it to much
+    of it, or to members that harvest themselves.
+
+    Members linked by the group's own entities form components; a household
+    sharing its card, or a team its key, is a small component of ordinary
+    accounts inside a network's community, and its card says they belong
+    together, not that they belong to the network. The largest component
+    (the network's body) keeps its marks; another keeps them when its
+    members' own extraction profile is halfway from ordinary (one half) to
+    the mark of their own (`own_intent`)."""
+    holders = [m for m in group.members if own[m]]
+    if not holders:
+        return
+    parent = {m: m for m in holders}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for kind in MARK_KINDS.values():
+        for clique in group.own_cliques(kind):
+            root = find(clique[0])
+            for m in clique[1:]:
+                parent[find(m)] = root
+    components: dict[int, list[int]] = defaultdict(list)
+    for m in holders:
+        components[find(m)].append(m)
+    bar = (0.5 + ctx.params.own_intent) / 2
+    profile = ctx.ref.own_intent
+    body = max(components.values(), key=len)
+    for component in components.values():
+        if component is body or float(profile[component].mean()) >= bar:
+            continue
+        for m in component:
+            own[m] -= MARK_KINDS.keys()
 
 
 def _combine_intent(features: list[Feature], informative: tuple[str, ...]) -> None:
@@ -417,15 +464,50 @@ def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]
     params = ctx.params
     strength = member_strength(projection, groups)
     scored = score_groups(ctx, groups)
+    ties = ties_to_marked(projection, scored)
     per_account: dict[int, tuple[float, bool]] = {}
     for community in scored:
+        marked = any(evidence - {"intent"} for evidence in community.member_evidence.values())
         for m in community.members:
             s = strength.get(m, 0.0)
             # A member flagged with its network must also carry some of the
             # network's signature itself: a stranger on a shared carrier NAT or
             # proxy exit that the network also used is not one of its heads.
-            own = bool(community.member_evidence.get(m))
+            evidence = community.member_evidence.get(m, set())
+            own = bool(evidence)
+            # A heavy user whose only tie is its own profile must also be linked
+            # mostly to the members that share the network's own entities, not
+            # to the strangers around them.
+            if evidence == {"intent"} and marked and ties.get(m, 0.0) < MIN_TIE_TO_MARKED:
+                own = False
             account_score = community.score * (0.5 + 0.5 * s) * (1.0 if own else 0.5)
             per_account[m] = (account_score, community.flagged and own
                               and s >= params.min_member_strength)
     return scored, per_account, ctx.population
+
+
+# The least share of its link weight that a member flagged for its own
+# extraction profile alone sends to members sharing the network's own entities.
+MIN_TIE_TO_MARKED = 1 / 3
+
+
+def ties_to_marked(projection: Projection, scored: list[CommunityScore]) -> dict[int, float]:
+    """Per account: the share of its link weight that goes to members of its
+    community that share the community's own entities (payment, device, key,
+    template family)."""
+    group_of = np.full(projection.size, -1, dtype=np.int64)
+    marked = np.zeros(projection.size, dtype=bool)
+    for g, community in enumerate(scored):
+        group_of[community.members] = g
+        for m, evidence in community.member_evidence.items():
+            if evidence - {"intent"}:
+                marked[m] = True
+    src, dst, w = projection.sources, projection.targets, projection.weights
+    total = np.bincount(src, weights=w, minlength=projection.size) + \
+        np.bincount(dst, weights=w, minlength=projection.size)
+    same = (group_of[src] >= 0) & (group_of[src] == group_of[dst])
+    to_dst = same & marked[dst]
+    to_src = same & marked[src]
+    toward = np.bincount(src[to_dst], weights=w[to_dst], minlength=projection.size) + \
+        np.bincount(dst[to_src], weights=w[to_src], minlength=projection.size)
+    return {int(a): float(toward[a] / total[a]) for a in np.flatnonzero(total > 0)}
