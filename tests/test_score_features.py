@@ -32,6 +32,7 @@ from app.detect.score import (
     PRIOR,
     ScoreParams,
     ScoringContext,
+    alike_members,
     calibrate,
     chance_threshold,
     evaluate_group,
@@ -1400,3 +1401,52 @@ def test_a_heavy_user_linked_to_strangers_is_not_flagged_on_its_profile_alone() 
     assert per_account[head][1] and not per_account[loner][1]
     assert sum(per_account[m][1] for m in network) >= 0.9 * len(network)
     assert not any(per_account[m][1] for m in neighbours)
+
+
+def test_unmarked_heads_alike_to_their_network_are_flagged_with_it() -> None:
+    world = World(seed=45)
+    world.background(500)
+    network = many_template_network(world)
+    # Half the heads harvest more quietly: the network's profiles spread out.
+    for a in network[::2]:
+        facts = world.ev.accounts[a]
+        facts["reasoning"] = round(0.1 * facts["sessions"])
+        facts["requests"] = facts["sessions"] * 3
+        world.ev.output_tokens[a] = facts["requests"] * 300
+        world.ev.categories[a] = {s: facts["sessions"] // 3 for s in CATEGORIES[:3]}
+    homes = [address for account, address, _n in world.ev.ip_uses if account in network]
+    quiet = world.ev.accounts[network[0]]
+
+    def head(name: str, home: str, topics: list[str], created: float) -> int:
+        # A quiet head's behaviour, but templates of its own: no family shared.
+        sessions = quiet["sessions"]
+        return world.account(
+            name, sessions=sessions, requests=quiet["requests"],
+            reasoning=quiet["reasoning"], output=quiet["requests"] * 300, days=20,
+            created=created, first_day=100, window_days=40,
+            categories={s: max(sessions // len(topics), 1) for s in topics},
+            ips=[(home, sessions)], email_domain="gmail.com")
+
+    rng = random.Random(7)
+    alike = [head(f"alike{i}", homes[i * 3], CATEGORIES[:3], T0 + rng.uniform(45, 95) * DAY)
+             for i in range(2)]
+    # The same profile on one of the network's exits, but other subjects and an
+    # account made long before: a stranger.
+    other = head("other", homes[6], CATEGORIES[14:17], T0 + 5 * DAY)
+    ctx = world.context()
+    bar = (0.5 + ctx.params.own_intent) / 2
+    for m in alike + [other]:
+        assert bar <= ctx.ref.own_intent[m] < ctx.params.own_intent
+    community = network + alike + [other]
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [community], ctx=ctx)
+    (result,) = scored_groups
+    assert result.flagged
+    assert all(per_account[m][1] for m in network)
+    assert all(per_account[m][1] and result.member_evidence[m] == {"profile"} for m in alike)
+    assert not per_account[other][1] and result.member_evidence[other] == set()
+    # A body too small to have a spread takes no one in by likeness.
+    ties = ties_to_marked(ctx.projection, scored_groups)
+    result.member_evidence[alike[0]] = set()
+    assert alike_members(result, network[:4], ties, ctx) == []
+    assert alike_members(result, network, ties, ctx) == [alike[0]]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -483,7 +483,59 @@ def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]
             account_score = community.score * (0.5 + 0.5 * s) * (1.0 if own else 0.5)
             per_account[m] = (account_score, community.flagged and own
                               and s >= params.min_member_strength)
+        if community.flagged:
+            body = [m for m in community.members if per_account[m][1]]
+            for m in alike_members(community, body, ties, ctx):
+                community.member_evidence[m].add("profile")
+                s = strength.get(m, 0.0)
+                per_account[m] = (community.score * (0.5 + 0.5 * s),
+                                  s >= params.min_member_strength)
     return scored, per_account, ctx.population
+
+
+def alike_members(community: CommunityScore, body: list[int], ties: dict[int, float],
+                  ctx: ScoringContext) -> list[int]:
+    """Members of a flagged network without a mark of their own that are its
+    heads all the same: most of their links go to its marked members, their
+    extraction profile is halfway to the mark, they ask about the network's
+    subjects only, sit within the spread of its members' profiles and signed
+    up while it did. (Heads of one operator run the same scripts: what ties
+    them is their likeness, where a card or a template does not.)"""
+    if len(body) < 5:
+        return []
+    ref = ctx.ref
+    names = ref.informative or INTENT_MEASURES
+    ranks = np.vstack([ref.ranks[n] for n in names]).T
+    centre = np.median(ranks[body], axis=0)
+    spread = np.sort(np.abs(ranks[body] - centre).max(axis=1))
+    reach = float(spread[int(0.9 * (len(spread) - 1))])
+    subjects: Counter[str] = Counter()
+    for m in body:
+        subjects.update(ctx.evidence.categories.get(m, {}))
+    total = sum(subjects.values())
+    theirs = {k for k, n in subjects.items() if n >= 0.02 * total}
+    created = ref.created[body]
+    created = created[~np.isnan(created)]
+    if not theirs or created.size < 5:
+        return []
+    first, last = np.percentile(created, [5, 95])
+    bar = (0.5 + ctx.params.own_intent) / 2
+    found = []
+    taken = set(body)
+    for m in community.members:
+        if m in taken or community.member_evidence.get(m) or ties.get(m, 0.0) < 0.5 \
+                or ref.own_intent[m] < bar:
+            continue
+        asked = ctx.evidence.categories.get(m, {})
+        sessions = sum(asked.values())
+        if not sessions or sum(n for k, n in asked.items() if k in theirs) < 0.95 * sessions:
+            continue
+        if float(np.abs(ranks[m] - centre).max()) > reach:
+            continue
+        if not first <= ref.created[m] <= last:
+            continue
+        found.append(m)
+    return found
 
 
 # The least share of its link weight that a member flagged for its own
