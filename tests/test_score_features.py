@@ -277,6 +277,25 @@ def test_quiet_accounts_at_the_populations_rate_carry_no_purpose() -> None:
     assert "the typical member is above" in sentence
 
 
+def test_asking_a_little_more_often_than_most_is_no_purpose() -> None:
+    world = World(seed=3)
+    world.background(400)
+    # Fifty heavy sessions each, three of them asking for reasoning: above most
+    # accounts (which rarely ask), but under twice the population's rate.
+    members = heavy(world, "often", sessions=50, requests=200, reasoning=3, days=30)
+    ctx = world.context()
+    g = group(ctx, members)
+    base = ctx.ref.reasoning_rate + ctx.ref.rewrite_rate
+    assert base < 0.06 < 2 * base
+    q = max(g.typical_percentile("extraction"),
+            g.pooled_percentile("extraction", "extraction_rate"))
+    assert q > 0.5  # some evidence by percentile alone
+    _value, _baseline, nats, _sentence = F.extraction_requests(g)
+    share = math.log(0.06 / base) / math.log(2)
+    assert 0 < share < 1
+    assert nats == pytest.approx(clip(math.log(q / (1 - q))) * share)
+
+
 def test_extraction_requests_names_rewrites_when_they_lead() -> None:
     world = World(seed=2)
     world.background(400)

@@ -463,6 +463,11 @@ def extraction_requests(group: Group) -> Result:
     ref = group.ref
     _value, _base, nats, tail = _intent(group, "extraction", lambda v, b: "",
                                    pooled="extraction_rate")
+    # Asking a little more often than most is no purpose: the evidence counts in
+    # full from twice the population's rate, and not at all at its rate.
+    base = ref.reasoning_rate + ref.rewrite_rate
+    if base > 0:
+        nats *= clip(math.log(max(reasoning + rewrites, 1e-9) / base) / math.log(2), 0, 1)
     if rewrites > reasoning:
         lead = (f"{pct(rewrites)} of sessions ask for censorship-safe rewrites "
                 f"(population: {pct(ref.rewrite_rate)})")
