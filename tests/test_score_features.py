@@ -874,6 +874,13 @@ def test_one_billing_and_own_domain_without_a_declared_organisation() -> None:
     assert F.one_billing(group(ctx, cards))[:3] == (0.5, None, 0.0)
     # A domain most of whose users are outside the group is not its own.
     assert F.one_billing(group(ctx, shared))[2] == 0.0
+    # A declared organisation is weighed by declared_organisation alone.
+    for a in agency:
+        world.ev.accounts[a]["org_id"] = "org-words"
+    declared = world.context()
+    assert F.one_billing(group(declared, agency))[2:] == (
+        0.0, "the accounts declare their organisation")
+    assert F.declared_organisation(group(declared, agency))[2] == CAP
     # The group's other sharing still counts: it is not discounted like a
     # declared organisation's.
     found = features_of(ctx, agency)

@@ -666,6 +666,9 @@ def one_billing(group: Group) -> Result:
     still counts (an undeclared customer is not known to be one)."""
     if group.size < 3:
         return 0.0, None, 0.0, "too few members"
+    if sum(1 for a in group.accounts if a.get("org_id")) >= 0.8 * group.size:
+        # A declared organisation: declared_organisation weighs its billing.
+        return 0.0, None, 0.0, "the accounts declare their organisation"
     billed = _one_billing(group)
     nats = 0.5 * CAP * billed if billed >= 0.8 else 0.0
     return billed, None, nats, (f"{pct(billed)} of accounts are billed to one payment method "
