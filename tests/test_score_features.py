@@ -874,6 +874,12 @@ def test_one_billing_and_own_domain_without_a_declared_organisation() -> None:
     assert F.one_billing(group(ctx, cards))[:3] == (0.5, None, 0.0)
     # A domain most of whose users are outside the group is not its own.
     assert F.one_billing(group(ctx, shared))[2] == 0.0
+    # The group's other sharing still counts: it is not discounted like a
+    # declared organisation's.
+    found = features_of(ctx, agency)
+    assert found["one_billing"].contribution == -0.5 * CAP
+    assert found["payment_reuse"].contribution > 0
+    assert "expected of one declared organisation" not in found["payment_reuse"].reason
     # A declared organisation is weighed by declared_organisation alone.
     for a in agency:
         world.ev.accounts[a]["org_id"] = "org-words"
@@ -881,12 +887,6 @@ def test_one_billing_and_own_domain_without_a_declared_organisation() -> None:
     assert F.one_billing(group(declared, agency))[2:] == (
         0.0, "the accounts declare their organisation")
     assert F.declared_organisation(group(declared, agency))[2] == CAP
-    # The group's other sharing still counts: it is not discounted like a
-    # declared organisation's.
-    found = features_of(ctx, agency)
-    assert found["one_billing"].contribution == -0.5 * CAP
-    assert found["payment_reuse"].contribution > 0
-    assert "expected of one declared organisation" not in found["payment_reuse"].reason
 
 
 def test_institutional_domain_used_only_by_the_group() -> None:
