@@ -1476,3 +1476,33 @@ def test_unmarked_heads_alike_to_their_network_are_flagged_with_it() -> None:
     result.member_evidence[alike[0]] = set()
     assert alike_members(result, network[:4], ties, ctx) == []
     assert alike_members(result, network, ties, ctx) == [alike[0]]
+
+
+def test_a_quiet_head_housed_on_its_networks_addresses_is_flagged_with_it() -> None:
+    world = World(seed=46)
+    world.background(500)
+    network = many_template_network(world)
+    homes = sorted({address for account, address, _n in world.ev.ip_uses
+                    if account in network})
+    rng = random.Random(8)
+
+    def quiet(name: str, ips: list[tuple[str, int]]) -> int:
+        # Two sessions: too few for a profile of its own.
+        return world.account(name, sessions=2, requests=60, reasoning=1, output=60 * 1_500,
+                             days=2, created=T0 + rng.uniform(45, 95) * DAY, first_day=100,
+                             window_days=40, categories={CATEGORIES[0]: 1, CATEGORIES[1]: 1},
+                             ips=ips, email_domain="gmail.com")
+
+    housed = quiet("housed", [(homes[0], 1), (homes[1], 1)])
+    # One of the network's exits and an address of its own: a neighbour.
+    neighbour = quiet("neighbour", [(homes[2], 1), (world.address(), 1)])
+    # A single session on one exit proves nothing either.
+    passer = quiet("passer", [(homes[3], 1)])
+    ctx = world.context()
+    community = network + [housed, neighbour, passer]
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [community], ctx=ctx)
+    (result,) = scored_groups
+    assert result.flagged
+    assert per_account[housed][1] and result.member_evidence[housed] == {"profile"}
+    assert not per_account[neighbour][1] and not per_account[passer][1]

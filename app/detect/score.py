@@ -496,11 +496,14 @@ def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]
 def alike_members(community: CommunityScore, body: list[int], ties: dict[int, float],
                   ctx: ScoringContext) -> list[int]:
     """Members of a flagged network without a mark of their own that are its
-    heads all the same: most of their links go to its marked members, their
-    extraction profile is halfway to the mark, they ask about the network's
-    subjects only, sit within the spread of its members' profiles and signed
-    up while it did. (Heads of one operator run the same scripts: what ties
-    them is their likeness, where a card or a template does not.)"""
+    heads all the same: most of their links go to its marked members, they
+    ask about the network's subjects only and signed up while it did, and
+    either their extraction profile is halfway to the mark and within the
+    spread of the members' profiles, or (for accounts with too few sessions
+    to have a profile) all their addresses, two or more, are from the
+    network's own pool. (Heads of one operator run the same scripts from the
+    same exits: what ties them is their likeness, where a card or a template
+    does not.)"""
     if len(body) < 5:
         return []
     ref = ctx.ref
@@ -520,21 +523,31 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
         return []
     first, last = np.percentile(created, [5, 95])
     bar = (0.5 + ctx.params.own_intent) / 2
-    found = []
     taken = set(body)
-    for m in community.members:
-        if m in taken or community.member_evidence.get(m) or ties.get(m, 0.0) < 0.5 \
-                or ref.own_intent[m] < bar:
-            continue
+    candidates = [m for m in community.members
+                  if m not in taken and not community.member_evidence.get(m)
+                  and ties.get(m, 0.0) >= 0.5 and first <= ref.created[m] <= last]
+    if not candidates:
+        return []
+    addresses: dict[int, set[str]] = defaultdict(set)
+    wanted = taken | set(candidates)
+    for account, address, _sessions in ctx.evidence.ip_uses:
+        if account in wanted:
+            addresses[account].add(address)
+    pool = {a for m in body for a in addresses[m]}
+    found = []
+    for m in candidates:
         asked = ctx.evidence.categories.get(m, {})
         sessions = sum(asked.values())
         if not sessions or sum(n for k, n in asked.items() if k in theirs) < 0.95 * sessions:
             continue
-        if float(np.abs(ranks[m] - centre).max()) > reach:
-            continue
-        if not first <= ref.created[m] <= last:
-            continue
-        found.append(m)
+        # Its own profile alike to the network's, or (for an account with too
+        # few sessions to have one) every one of its addresses, two or more,
+        # from the network's own pool.
+        alike = ref.own_intent[m] >= bar and float(np.abs(ranks[m] - centre).max()) <= reach
+        housed = len(addresses[m]) >= 2 and addresses[m] <= pool
+        if alike or housed:
+            found.append(m)
     return found
 
 
