@@ -23,8 +23,10 @@ the false-positive budget (estimated on the data being scored by scoring
 random groups of the same sizes, see `chance_threshold`).
 
 Members are flagged with their network when they carry some of its
-signature themselves (their own extraction profile, or an entity they share
-with other members) and most of their links stay inside it.
+signature themselves and a quarter of their links stay inside it: an entity
+that ties them to the network's body or to members that harvest themselves,
+their own extraction profile with a third of their links to the members that
+share the network's entities, or a likeness to the network (`alike_members`).
 """
 
 from __future__ import annotations
