@@ -12,6 +12,7 @@ import pytest
 
 from app.config import PROJECT_ROOT
 from app.db.graph import Graph
+from app.detect.evidence import read_evidence
 from app.ingest import loader as loader_module
 from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS
 from app.ingest.loader import Loader, load_directory
@@ -259,9 +260,17 @@ def test_bulk_import_builds_the_same_graph(graph: Graph, tmp_path: Path, source:
         directory = SHARED / ("samples" if source == "samples" else "samples-quirks")
     transactional = load_directory(graph, directory, tmp_path / "r1.csv", progress=False)
     expected, expected_schema = snapshot(graph), schema(graph)
+    read_before = read_evidence(graph)
     graph.run_text("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
     bulk = load_directory(graph, directory, tmp_path / "r2.csv", progress=False, bulk=True)
     assert snapshot(graph) == expected
+    # ... and detection reads it in the same order, whichever path loaded it.
+    read_after = read_evidence(graph)
+    assert read_after == read_before
+    assert read_before.account_ids == sorted(read_before.account_ids)
+    for name in ("templates", "hours", "starts", "categories", "output_tokens"):
+        assert list(getattr(read_after, name)) == list(getattr(read_before, name))
+        assert list(getattr(read_after, name)) == sorted(getattr(read_after, name))
     # Every constraint and index is rebuilt (side by side) and online.
     assert schema(graph) == expected_schema
     assert {row[-1] for row in expected_schema} == {"ONLINE"}

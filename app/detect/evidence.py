@@ -85,17 +85,28 @@ def read_evidence(graph: Graph) -> Evidence:
         uses = evidence.entity_uses[kind]
         for account_id, key, sessions in graph.stream(statement):
             uses.append((index[account_id], key, int(sessions or 0)))
+    # Uses in a canonical order, whatever order the server returns them in (it
+    # follows the order of loading), so communities do not depend on it.
+    evidence.ip_uses.sort()
+    for uses in evidence.entity_uses.values():
+        uses.sort()
     for account_id, fingerprints, hours, starts, categories, output in \
             graph.stream("detect/account_sessions"):
         account = index[account_id]
         if fingerprints:
-            evidence.templates[account] = [int(fp, 16) for fp in fingerprints]
+            evidence.templates[account] = sorted(int(fp, 16) for fp in fingerprints)
         by_hour = [0] * 24
         for hour in hours:
             by_hour[hour] += 1
         evidence.hours[account] = by_hour
-        evidence.starts[account] = [int(t) for t in starts]
+        evidence.starts[account] = sorted(int(t) for t in starts)
         if categories:
             evidence.categories[account] = dict(Counter(categories))
         evidence.output_tokens[account] = int(output or 0)
+    # ... and per account in account order (the server streams them in its own).
+    evidence.templates = defaultdict(list, sorted(evidence.templates.items()))
+    evidence.hours = dict(sorted(evidence.hours.items()))
+    evidence.starts = dict(sorted(evidence.starts.items()))
+    evidence.categories = dict(sorted(evidence.categories.items()))
+    evidence.output_tokens = dict(sorted(evidence.output_tokens.items()))
     return evidence

@@ -1,4 +1,5 @@
-// Every account with what the detector scores it by (one row each).
+// Every account with what the detector scores it by (one row each), in id order
+// so that a run does not depend on the order the accounts were loaded in.
 MATCH (a:Account)
 RETURN
   a.account_id AS account_id,
@@ -15,4 +16,5 @@ RETURN
   coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) AS tokens,
   coalesce(a.reasoning_sessions, 0) AS reasoning,
   coalesce(a.rewrite_sessions, 0) AS rewrites,
-  coalesce(a.refusals, 0) AS refusals;
+  coalesce(a.refusals, 0) AS refusals
+ORDER BY account_id;
