@@ -162,6 +162,17 @@ class ScoringContext:
     chance_flags: float = 0.0
     # group members -> results of the features that read no percentiles
     fixed: dict[tuple[int, ...], dict[str, Any]] = field(default_factory=dict)
+    _addresses: dict[int, set[str]] | None = None
+
+    @property
+    def addresses(self) -> dict[int, set[str]]:
+        """Per account: the addresses it used (built once per run)."""
+        if self._addresses is None:
+            found: dict[int, set[str]] = defaultdict(set)
+            for account, address, _sessions in self.evidence.ip_uses:
+                found[account].add(address)
+            self._addresses = dict(found)
+        return self._addresses
 
     @classmethod
     def build(cls, evidence: Evidence, projection: Projection,
@@ -501,9 +512,9 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     heads all the same: most of their links go to its marked members, they
     ask about the network's subjects only and signed up while it did, and
     either their extraction profile is halfway to the mark and within the
-    spread of the members' profiles, or (for accounts with too few sessions
-    to have a profile) all their addresses, two or more, are from the
-    network's own pool. (Heads of one operator run the same scripts from the
+    spread of the members' profiles, or all their addresses, two or more,
+    are from the network's own pool (what speaks for an account with too few
+    sessions to have a profile of its own). (Heads of one operator run the same scripts from the
     same exits: what ties them is their likeness, where a card or a template
     does not.)"""
     if len(body) < 5:
@@ -531,12 +542,8 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
                   and ties.get(m, 0.0) >= 0.5 and first <= ref.created[m] <= last]
     if not candidates:
         return []
-    addresses: dict[int, set[str]] = defaultdict(set)
-    wanted = taken | set(candidates)
-    for account, address, _sessions in ctx.evidence.ip_uses:
-        if account in wanted:
-            addresses[account].add(address)
-    pool = {a for m in body for a in addresses[m]}
+    addresses = ctx.addresses
+    pool = {a for m in body for a in addresses.get(m, ())}
     found = []
     for m in candidates:
         asked = ctx.evidence.categories.get(m, {})
@@ -547,7 +554,8 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
         # few sessions to have one) every one of its addresses, two or more,
         # from the network's own pool.
         alike = ref.own_intent[m] >= bar and float(np.abs(ranks[m] - centre).max()) <= reach
-        housed = len(addresses[m]) >= 2 and addresses[m] <= pool
+        used = addresses.get(m, set())
+        housed = len(used) >= 2 and used <= pool
         if alike or housed:
             found.append(m)
     return found
