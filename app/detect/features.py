@@ -346,6 +346,8 @@ class Group:
     projection: Projection
     ref: Reference
     wave_hours: int = 72
+    # kind -> the members of each of the group's own entities (own_cliques)
+    _cliques: dict[str, list[list[int]]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -406,6 +408,11 @@ class Group:
     def own_cliques(self, kind: str) -> list[list[int]]:
         """The members of each of the group's own entities of this kind (used by
         two members or more, and by members for at least half its users)."""
+        if kind not in self._cliques:
+            self._cliques[kind] = self._find_cliques(kind)
+        return self._cliques[kind]
+
+    def _find_cliques(self, kind: str) -> list[list[int]]:
         per_account = self.ref.keys_of.get(kind, {})
         users = self.ref.users.get(kind, Counter())
         inside: dict[str, list[int]] = defaultdict(list)

@@ -521,9 +521,13 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
         return []
     ref = ctx.ref
     names = ref.informative or INTENT_MEASURES
-    ranks = np.vstack([ref.ranks[n] for n in names]).T
-    centre = np.median(ranks[body], axis=0)
-    spread = np.sort(np.abs(ranks[body] - centre).max(axis=1))
+
+    def profile(accounts: list[int]) -> np.ndarray:
+        return np.column_stack([ref.ranks[n][accounts] for n in names])
+
+    own = profile(body)
+    centre = np.median(own, axis=0)
+    spread = np.sort(np.abs(own - centre).max(axis=1))
     reach = float(spread[int(0.9 * (len(spread) - 1))])
     subjects: Counter[str] = Counter()
     for m in body:
@@ -553,7 +557,8 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
         # Its own profile alike to the network's, or (for an account with too
         # few sessions to have one) every one of its addresses, two or more,
         # from the network's own pool.
-        alike = ref.own_intent[m] >= bar and float(np.abs(ranks[m] - centre).max()) <= reach
+        alike = ref.own_intent[m] >= bar and \
+            float(np.abs(profile([m])[0] - centre).max()) <= reach
         used = addresses.get(m, set())
         housed = len(used) >= 2 and used <= pool
         if alike or housed:
