@@ -687,25 +687,34 @@ def _one_billing(group: Group) -> float:
     institutional e-mail domain (the smaller of the two), when the domain is
     not a public mail service and (nearly) all its users are members."""
     cards = Counter(a.get("payment") for a in group.accounts if a.get("payment"))
-    domains = Counter(a["email_domain"] for a in group.accounts if a.get("email_domain"))
-    if not cards or not domains:
+    top = _top_domain(group)
+    if not cards or top is None:
         return 0.0
     _card, billed = cards.most_common(1)[0]
-    domain, users = domains.most_common(1)[0]
-    if domain in PUBLIC_MAIL or users < 0.8 * group.ref.domain_users[domain]:
+    domain, users, own = top
+    if domain in PUBLIC_MAIL or own < 0.8:
         return 0.0
     return min(billed, users) / group.size
+
+
+def _top_domain(group: Group) -> tuple[str, int, float] | None:
+    """The group's most used e-mail domain, its users in the group, and the
+    share of all its users that are in the group (None without domains)."""
+    domains = Counter(a["email_domain"] for a in group.accounts if a.get("email_domain"))
+    if not domains:
+        return None
+    domain, users = domains.most_common(1)[0]
+    return domain, users, users / max(group.ref.domain_users[domain], 1)
 
 
 def institutional_domain(group: Group) -> Result:
     """One e-mail domain for (nearly) the whole group, not a public mail service,
     and used (nearly) only by this group: a school's or a company's."""
-    domains = Counter(a["email_domain"] for a in group.accounts if a.get("email_domain"))
-    if not domains:
+    top = _top_domain(group)
+    if top is None:
         return 0.0, None, 0.0, "no e-mail domains"
-    domain, users = domains.most_common(1)[0]
+    domain, users, own = top
     share = users / group.size
-    own = users / max(group.ref.domain_users[domain], 1)
     nats = share if share >= 0.8 and own >= 0.8 and domain not in PUBLIC_MAIL else 0.0
     return share, None, nats, (f"{pct(share)} of accounts use one institutional e-mail domain "
                                f"({pct(own)} of its users are in this group)")
