@@ -1429,17 +1429,21 @@ def test_a_heavy_user_linked_to_strangers_is_not_flagged_on_its_profile_alone() 
     assert not any(per_account[m][1] for m in neighbours)
 
 
-def test_unmarked_heads_alike_to_their_network_are_flagged_with_it() -> None:
-    world = World(seed=45)
-    world.background(500)
-    network = many_template_network(world)
-    # Half the heads harvest more quietly: the network's profiles spread out.
+def quieter_half(world: World, network: list[int]) -> list[int]:
+    """Half the heads harvest more quietly: the network's profiles spread out."""
     for a in network[::2]:
         facts = world.ev.accounts[a]
         facts["reasoning"] = round(0.1 * facts["sessions"])
         facts["requests"] = facts["sessions"] * 3
         world.ev.output_tokens[a] = facts["requests"] * 300
         world.ev.categories[a] = {s: facts["sessions"] // 3 for s in CATEGORIES[:3]}
+    return network
+
+
+def test_unmarked_heads_alike_to_their_network_are_flagged_with_it() -> None:
+    world = World(seed=45)
+    world.background(500)
+    network = quieter_half(world, many_template_network(world))
     homes = [address for account, address, _n in world.ev.ip_uses if account in network]
     quiet = world.ev.accounts[network[0]]
 
@@ -1506,3 +1510,51 @@ def test_a_quiet_head_housed_on_its_networks_addresses_is_flagged_with_it() -> N
     assert result.flagged
     assert per_account[housed][1] and result.member_evidence[housed] == {"profile"}
     assert not per_account[neighbour][1] and not per_account[passer][1]
+
+
+def test_heads_linked_to_one_another_join_their_network_a_pass_at_a_time() -> None:
+    world = World(seed=47)
+    world.background(500)
+    network = quieter_half(world, many_template_network(world))
+    homes = sorted({address for account, address, _n in world.ev.ip_uses
+                    if account in network})
+    quiet = world.ev.accounts[network[0]]
+    rng = random.Random(9)
+
+    def head(name: str, ips: list[tuple[str, int]]) -> int:
+        sessions = quiet["sessions"]
+        return world.account(
+            name, sessions=sessions, requests=quiet["requests"],
+            reasoning=quiet["reasoning"], output=quiet["requests"] * 300, days=20,
+            created=T0 + rng.uniform(45, 95) * DAY, first_day=100, window_days=40,
+            categories={s: max(sessions // 3, 1) for s in CATEGORIES[:3]},
+            ips=ips, email_domain="gmail.com")
+
+    # The first head shares an exit with the network and one with the second
+    # head; the second is linked to the first head only.
+    relay = world.address()
+    first = head("first", [(homes[0], 4), (relay, 1)])
+    second = head("second", [(relay, 4)])
+    # The same profile, on one of the network's exits and three of its own
+    # (a privacy user whose VPN exit the network also used): not a head.
+    private = [world.address() for _ in range(3)]
+    stranger = head("stranger", [(homes[1], 1)] + [(a, 2) for a in private])
+    ctx = world.context()
+    bar = (0.5 + ctx.params.own_intent) / 2
+    for m in (first, second, stranger):
+        assert bar <= ctx.ref.own_intent[m] < ctx.params.own_intent
+    community = network + [first, second, stranger]
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [community], ctx=ctx)
+    (result,) = scored_groups
+    assert result.flagged
+    assert per_account[first][1] and per_account[second][1]
+    assert result.member_evidence[second] == {"profile"}
+    assert not per_account[stranger][1]
+    # In one pass the second head is not reached: its only link is to a head
+    # that was not marked yet.
+    result.member_evidence[first] = set()
+    result.member_evidence[second] = set()
+    ties = ties_to_marked(ctx.projection, scored_groups)
+    body = [m for m in network if per_account[m][1]]
+    assert alike_members(result, body, ties, ctx) == [first]

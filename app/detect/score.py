@@ -496,27 +496,48 @@ def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]
             account_score = community.score * (0.5 + 0.5 * s) * (1.0 if own else 0.5)
             per_account[m] = (account_score, community.flagged and own
                               and s >= params.min_member_strength)
-        if community.flagged:
+    # Heads alike to a network's marked members join it; each one that joins
+    # counts as marked for the ties of the next pass (heads linked mostly to
+    # one another are found a few at a time).
+    flagged = [c for c in scored if c.flagged]
+    for _round in range(ALIKE_ROUNDS):
+        joined = 0
+        for community in flagged:
             body = [m for m in community.members if per_account[m][1]]
             for m in alike_members(community, body, ties, ctx):
                 community.member_evidence[m].add("profile")
                 s = strength.get(m, 0.0)
                 per_account[m] = (community.score * (0.5 + 0.5 * s),
                                   s >= params.min_member_strength)
+                joined += 1
+        if not joined:
+            break
+        ties = ties_to_marked(projection, scored)
     return scored, per_account, ctx.population
+
+
+# How many passes alike_members makes over the flagged networks.
+ALIKE_ROUNDS = 4
+
+# The least share of an unmarked member's sessions that ask about the network's
+# own subjects for it to be taken as alike (two of three: a head's filler chat
+# or a stray question does not set it apart).
+ON_SUBJECT = 2 / 3
 
 
 def alike_members(community: CommunityScore, body: list[int], ties: dict[int, float],
                   ctx: ScoringContext) -> list[int]:
     """Members of a flagged network without a mark of their own that are its
-    heads all the same: most of their links go to its marked members, they
-    ask about the network's subjects only and signed up while it did, and
-    either their extraction profile is halfway to the mark and within the
-    spread of the members' profiles, or all their addresses, two or more,
-    are from the network's own pool (what speaks for an account with too few
-    sessions to have a profile of its own). (Heads of one operator run the same scripts from the
-    same exits: what ties them is their likeness, where a card or a template
-    does not.)"""
+    heads all the same: most of their links go to its marked members, two
+    thirds of their sessions ask about the network's subjects and they signed
+    up while it did, and either their extraction profile is halfway to the
+    mark and within the spread of the members' profiles, with half their
+    addresses from the network's pool, or all their addresses, two or more,
+    are from that pool and they signed up within the central 90% of its
+    sign-ups (what speaks for an account with too few sessions to have a
+    profile of its own). (Heads of one operator run the same scripts from
+    the same exits: what ties them is their likeness, where a card or a
+    template does not.)"""
     if len(body) < 5:
         return []
     ref = ctx.ref
@@ -538,7 +559,12 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     created = created[~np.isnan(created)]
     if not theirs or created.size < 5:
         return []
-    first, last = np.percentile(created, [5, 95])
+    # A profile alike to the network's is strong evidence: the whole of its
+    # sign-up period counts. Addresses from its pool alone are weaker: only
+    # the central 90% of its sign-ups (a pool of residential exits also
+    # carries the households that own them, who signed up long before).
+    first, last = float(created.min()), float(created.max())
+    central = np.percentile(created, [5, 95])
     bar = (0.5 + ctx.params.own_intent) / 2
     taken = set(body)
     candidates = [m for m in community.members
@@ -552,15 +578,16 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     for m in candidates:
         asked = ctx.evidence.categories.get(m, {})
         sessions = sum(asked.values())
-        if not sessions or sum(n for k, n in asked.items() if k in theirs) < 0.95 * sessions:
+        if not sessions or sum(n for k, n in asked.items() if k in theirs) < ON_SUBJECT * sessions:
             continue
-        # Its own profile alike to the network's, or (for an account with too
-        # few sessions to have one) every one of its addresses, two or more,
-        # from the network's own pool.
-        alike = ref.own_intent[m] >= bar and \
-            float(np.abs(profile([m])[0] - centre).max()) <= reach
         used = addresses.get(m, set())
-        housed = len(used) >= 2 and used <= pool
+        # Its own profile alike to the network's, from the network's exits
+        # for at least half of its addresses; or (what speaks for an account
+        # with too few sessions to have a profile) every one of its
+        # addresses, two or more, from the network's own pool.
+        alike = ref.own_intent[m] >= bar and 0 < len(used) <= 2 * len(used & pool) and \
+            float(np.abs(profile([m])[0] - centre).max()) <= reach
+        housed = len(used) >= 2 and used <= pool and central[0] <= ref.created[m] <= central[1]
         if alike or housed:
             found.append(m)
     return found
