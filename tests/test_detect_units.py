@@ -307,3 +307,29 @@ def test_signup_bursts_from_one_prefix_link_accounts() -> None:
     assert sorted(projection.entities["signup_burst"]["2|198.51.100.0/24"]) == burst
     assert edge_weight(projection, burst[0], burst[1]) > edge_weight(projection, burst[0], 4)
 
+
+
+def test_template_families_shared_by_many_heads_still_link_them() -> None:
+    # 200 heads, each sending two of a network's four task templates and
+    # sharing nothing else: each family is shared by a hundred heads, so a
+    # pair's weight from the two it shares stays under the general floor.
+    ev = Evidence()
+    heads = [ev.add_account(f"head{i}", sessions=12) for i in range(200)]
+    others = [ev.add_account(f"user{i}", sessions=12) for i in range(100)]
+    families = [random.Random(f).getrandbits(64) for f in range(4)]
+    for a in heads:
+        ev.templates[a] = [families[(a + k) % 4] for k in range(2) for _ in range(6)]
+    for a in others:  # the same volume of prompts, each its own
+        ev.templates[a] = [random.Random(1_000 + a * 16 + k).getrandbits(64) for k in range(12)]
+    params = ProjectionParams(coactivity=CoactivityParams(enabled=False))
+    projection = project(ev, params)
+    weight = edge_weight(projection, heads[0], heads[4])
+    assert weight == pytest.approx(2 * 1.5 / 99)
+    assert params.min_template_weight <= weight < params.min_edge_weight
+    assert edge_weight(projection, heads[0], heads[1]) == 0.0  # one family: too little
+    linked = set(projection.sources.tolist()) | set(projection.targets.tolist())
+    assert set(heads) <= linked and not linked & set(others)
+    # With the general floor alone they would have no link at all.
+    strict = project(ev, ProjectionParams(min_template_weight=params.min_edge_weight,
+                                          coactivity=CoactivityParams(enabled=False)))
+    assert strict.edge_count == 0

@@ -17,7 +17,9 @@ anything on its own.
 Entities shared by more than `hub_size` accounts do not become cliques:
 each member links to `hub_degree` others, picked by a seeded shuffle, at
 the same per-pair weight. The projection is thus linear in the number of
-account-entity links; nothing compares all pairs.
+account-entity links; nothing compares all pairs. A pair is linked when its
+summed weight reaches `min_edge_weight`, or its weight from template
+families alone reaches the lower `min_template_weight`.
 """
 
 from __future__ import annotations
@@ -66,6 +68,12 @@ class ProjectionParams:
     hub_size: int = 200
     hub_degree: int = 8
     min_edge_weight: float = 0.05  # about one address shared with twenty others
+    # Template families alone keep a link from less: a network that harvests
+    # with a handful of task templates shares each family with a hundred
+    # heads or more, so each pair's share of it is small, yet pairs that
+    # share nothing else would otherwise lose every link (a family shared by
+    # about seventy accounts, or two shared by a hundred and fifty).
+    min_template_weight: float = 0.02
     min_template_sessions: int = 3
     seed: int = 42
     coactivity: CoactivityParams = field(default_factory=CoactivityParams)
@@ -138,8 +146,9 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
     rng = random.Random(params.seed)
     shared, account_families = entity_members(evidence, params)
     # Cliques of the same size are expanded together with numpy.
-    by_size: dict[int, tuple[list[list[int]], list[float]]] = defaultdict(lambda: ([], []))
-    hub_src, hub_dst, hub_wts = array("q"), array("q"), array("d")
+    by_size: dict[int, tuple[list[list[int]], list[float], list[float]]] = \
+        defaultdict(lambda: ([], [], []))
+    hub_src, hub_dst, hub_wts, hub_tpl = array("q"), array("q"), array("d"), array("d")
     stats: dict[str, int] = defaultdict(int)
     for kind in sorted(shared):
         base = BASE_WEIGHT[kind]
@@ -152,9 +161,10 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
                 weight *= NETWORK_TYPE_FACTOR.get(intel.get("network_type", "unknown"), 1.0)
             stats[f"{kind}_entities"] += 1
             if n <= params.hub_size:
-                same_size, same_weights = by_size[n]
+                same_size, same_weights, same_tpl = by_size[n]
                 same_size.append(accounts)
                 same_weights.append(weight)
+                same_tpl.append(weight if kind == "template" else 0.0)
                 continue
             stats["hubs"] += 1
             order = accounts[:]
@@ -164,15 +174,18 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
                     hub_src.append(a)
                     hub_dst.append(order[(i + step) % n])
                     hub_wts.append(weight)
+                    hub_tpl.append(weight if kind == "template" else 0.0)
     parts_src = [np.frombuffer(hub_src, dtype=np.int64)] if hub_src else []
     parts_dst = [np.frombuffer(hub_dst, dtype=np.int64)] if hub_dst else []
     parts_wts = [np.frombuffer(hub_wts, dtype=np.float64)] if hub_wts else []
-    for n, (members, entity_weights) in sorted(by_size.items()):
+    parts_tpl = [np.frombuffer(hub_tpl, dtype=np.float64)] if hub_tpl else []
+    for n, (members, entity_weights, template_weights) in sorted(by_size.items()):
         matrix = np.asarray(members, dtype=np.int64)
         upper_i, upper_j = np.triu_indices(n, 1)
         parts_src.append(matrix[:, upper_i].ravel())
         parts_dst.append(matrix[:, upper_j].ravel())
         parts_wts.append(np.repeat(np.asarray(entity_weights), len(upper_i)))
+        parts_tpl.append(np.repeat(np.asarray(template_weights), len(upper_i)))
     # Evidence pickled before start times were read has no `starts`: no co-activity.
     starts = getattr(evidence, "starts", None)
     if params.coactivity.enabled and starts:
@@ -180,11 +193,13 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
         parts_src.append(co.sources)
         parts_dst.append(co.targets)
         parts_wts.append(co.weights * BASE_WEIGHT["coactivity"])
+        parts_tpl.append(np.zeros(co.weights.size))
         if co.windows:
             shared["coactivity"] = co.windows
         stats.update(co.stats)
-    sources, targets, summed = _aggregate(parts_src, parts_dst, parts_wts, evidence.size)
-    keep = summed >= params.min_edge_weight
+    sources, targets, summed, templates = _aggregate(parts_src, parts_dst, parts_wts,
+                                                     parts_tpl, evidence.size)
+    keep = (summed >= params.min_edge_weight) | (templates >= params.min_template_weight)
     stats["pairs"] = int(summed.size)
     stats["edges"] = int(keep.sum())
     return Projection(size=evidence.size, sources=sources[keep], targets=targets[keep],
@@ -192,16 +207,20 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
                       account_families=account_families, stats=dict(stats))
 
 
-def _aggregate(src: list[np.ndarray], dst: list[np.ndarray], wts: list[np.ndarray], size: int
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sum the weights of repeated pairs (undirected: the smaller index first)."""
+def _aggregate(src: list[np.ndarray], dst: list[np.ndarray], wts: list[np.ndarray],
+               tpl: list[np.ndarray], size: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sum the weights of repeated pairs (undirected: the smaller index first),
+    in all and from template families alone."""
     if not src:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
+        return empty, empty, np.zeros(0), np.zeros(0)
     a, b, w = np.concatenate(src), np.concatenate(dst), np.concatenate(wts)
+    t = np.concatenate(tpl)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = lo != hi
     keys = lo[keep] * size + hi[keep]
     unique, inverse = np.unique(keys, return_inverse=True)
     summed = np.bincount(inverse, weights=w[keep])
-    return unique // size, unique % size, summed
+    templates = np.bincount(inverse, weights=t[keep], minlength=unique.size)
+    return unique // size, unique % size, summed, templates
