@@ -851,6 +851,28 @@ def test_declared_organisation_with_one_billing() -> None:
     assert nats == 0.0
 
 
+def test_a_stranger_on_a_declared_teams_egress_does_not_make_it_a_farm() -> None:
+    world = World(seed=22)
+    world.background(400)
+    # An evaluation team of three under one organisation and its card, and a
+    # heavy user of its own card who shares only the team's cloud address.
+    team = heavy(world, "team", n=3, org_id="org-evals", payment="pm-evals")
+    egress = next(address for account, address, _n in world.ev.ip_uses if account == team[0])
+    stranger = world.account("stranger", sessions=40, requests=2_000, reasoning=30,
+                             ips=[(egress, 40)], payment="pm-stranger")
+    ctx = world.context()
+    share, _b, nats, sentence = F.declared_organisation(group(ctx, team + [stranger]))
+    assert (share, nats) == (1.0, CAP)
+    assert sentence == ("75% of accounts belong to 1 declared organisation, 100% of the "
+                        "accounts that share the group's own entities under the "
+                        "organisation's one billing")
+    # A minority under the organisation is not a customer, however it shares.
+    crowd = heavy(world, "crowd", n=4)
+    ctx = world.context()
+    share, _b, nats, _s = F.declared_organisation(group(ctx, team + crowd))
+    assert (round(share, 2), nats) == (0.43, 0.0)
+
+
 def test_one_billing_and_own_domain_without_a_declared_organisation() -> None:
     world = World(seed=23)
     background = world.background(400)

@@ -643,26 +643,40 @@ def regrowth(group: Group) -> Result:
 # -- mitigations -------------------------------------------------------------------------
 
 
+# The entity kinds whose sharing marks a member as one of the group's own.
+MARKED_SHARING = ("payment", "device", "api_key", "family")
+
+
 def declared_organisation(group: Group) -> Result:
     """Members that belong to a declared organisation billed to one payment method
     (the organisation's own): an identified, paying customer, which is what a
     farm of throw-away accounts avoids. Several such customers in one group
-    count together (two integrators behind one cloud region)."""
+    count together (two integrators behind one cloud region). When the
+    customers are most of the group, their share is taken among the members
+    that share the group's own cards, devices, keys and templates: a
+    stranger on the team's cloud egress shares none of that and does not
+    make the team's sharing a farm's."""
     by_org: dict[str, Counter[str | None]] = defaultdict(Counter)
     for a in group.accounts:
         if a.get("org_id"):
             by_org[a["org_id"]][a.get("payment")] += 1
-    customers = 0
-    for cards in by_org.values():
+    paying = set()
+    for org, cards in by_org.items():
         card, users = cards.most_common(1)[0]
         if card is not None and users >= 0.8 * sum(cards.values()):
-            customers += sum(cards.values())
+            paying.add(org)
+    customers = {m for m, a in zip(group.members, group.accounts) if a.get("org_id") in paying}
     declared = sum(sum(cards.values()) for cards in by_org.values())
-    share = customers / group.size
+    share = len(customers) / group.size
+    sharers = set().union(*(group.own_sharers(kind) for kind in MARKED_SHARING))
+    among = ""
+    if share > 0.5 and len(sharers) >= 2 and len(sharers & customers) / len(sharers) > share:
+        share = len(sharers & customers) / len(sharers)
+        among = " of the accounts that share the group's own entities"
     nats = CAP * share if share >= 0.8 else 0.0
     return share, None, nats, (f"{pct(declared / group.size)} of accounts belong to "
                                f"{count(len(by_org), 'declared organisation')}, "
-                               f"{pct(share)} under the organisation's one billing")
+                               f"{pct(share)}{among} under the organisation's one billing")
 
 
 def one_billing(group: Group) -> Result:

@@ -569,7 +569,7 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     taken = set(body)
     candidates = [m for m in community.members
                   if m not in taken and not community.member_evidence.get(m)
-                  and ties.get(m, 0.0) >= 0.5 and first <= ref.created[m] <= last]
+                  and ties.get(m, 0.0) >= MIN_TIE_TO_MARKED and first <= ref.created[m] <= last]
     if not candidates:
         return []
     addresses = ctx.addresses
@@ -587,7 +587,8 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
         # addresses, two or more, from the network's own pool.
         alike = ref.own_intent[m] >= bar and 0 < len(used) <= 2 * len(used & pool) and \
             float(np.abs(profile([m])[0] - centre).max()) <= reach
-        housed = len(used) >= 2 and used <= pool and central[0] <= ref.created[m] <= central[1]
+        housed = len(used) >= 2 and used <= pool and ties.get(m, 0.0) >= 0.5 and \
+            central[0] <= ref.created[m] <= central[1]
         if alike or housed:
             found.append(m)
     return found
