@@ -528,14 +528,14 @@ ON_SUBJECT = 2 / 3
 def alike_members(community: CommunityScore, body: list[int], ties: dict[int, float],
                   ctx: ScoringContext) -> list[int]:
     """Members of a flagged network without a mark of their own that are its
-    heads all the same: most of their links go to its marked members, two
-    thirds of their sessions ask about the network's subjects and they signed
-    up while it did, and either their extraction profile is halfway to the
-    mark and within the spread of the members' profiles, with half their
-    addresses from the network's pool, or all their addresses, two or more,
-    are from that pool and they signed up within the central 90% of its
-    sign-ups (what speaks for an account with too few sessions to have a
-    profile of its own). (Heads of one operator run the same scripts from
+    heads all the same: two thirds of their sessions ask about the network's
+    subjects and they signed up while it did, and either their extraction
+    profile is halfway to the mark and within the spread of the members'
+    profiles, with half their addresses from the network's pool and a third
+    of their links to its marked members, or all their addresses, two or
+    more, are from that pool, half their links go to marked members and they
+    signed up within the central 90% of its sign-ups (what speaks for an
+    account with too few sessions to have a profile of its own). (Heads of one operator run the same scripts from
     the same exits: what ties them is their likeness, where a card or a
     template does not.)"""
     if len(body) < 5:
