@@ -119,6 +119,12 @@ def analyse(evidence: Evidence, params: DetectParams,
         found[flagged] = True
         ctx.ref.rerank(found)
         scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
+    # Measured without the networks found, members of a big group may now ask
+    # for extraction themselves: such groups are looked into again.
+    again = refine(ctx, groups, scored, params)
+    if again != groups:
+        groups = again
+        scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
     # The false-positive budget, against random groups of the final sizes: a
     # threshold above one half only when chance would break it there.
     calibrate(ctx, groups)
@@ -178,6 +184,7 @@ def _split(ctx: ScoringContext, sub: Projection, group: list[int], params: Detec
             out.append(part)
         else:
             rest.extend(part)
+    out, rest = _close_over_marks(ctx, out, rest)
     if not out:
         # Nothing stands out at this resolution: look once more, finer.
         big = [part for part in parts if tuple(part) in promising]
@@ -191,6 +198,42 @@ def _split(ctx: ScoringContext, sub: Projection, group: list[int], params: Detec
     if len(rest) > 1:
         out.append(sorted(rest))
     return out
+
+
+# The entity kinds whose sharing marks an account as one of a ring's own.
+RING_MARKS = ("payment", "device", "api_key", "family")
+
+
+def _close_over_marks(ctx: ScoringContext, found: list[list[int]], rest: list[int]
+                      ) -> tuple[list[list[int]], list[int]]:
+    """A ring found at a finer resolution takes back the accounts of the group
+    that share its own cards, devices, keys or template families (most of
+    the entity's users inside the ring with them): a finer cut may halve a
+    ring along one of its cards. Kept only if the ring still scores as one."""
+    if not found or not rest:
+        return found, rest
+    keys_of, users = ctx.ref.keys_of, ctx.ref.users
+    left = set(rest)
+    closed: list[list[int]] = []
+    for part in found:
+        members = set(part)
+        for kind in RING_MARKS:
+            per_account = keys_of.get(kind, {})
+            holders: dict[str, set[int]] = {}
+            for m in members | left:
+                for key in per_account.get(m, ()):
+                    holders.setdefault(key, set()).add(m)
+            for key, accounts in holders.items():
+                if accounts & members and accounts & left and \
+                        len(accounts) >= 0.5 * users[kind][key]:
+                    members |= accounts & left
+        grown = sorted(members)
+        if len(grown) > len(part) and score_groups(ctx, [grown])[0].flagged:
+            left -= members
+            closed.append(grown)
+        else:
+            closed.append(part)
+    return closed, sorted(left)
 
 
 class Stages:
