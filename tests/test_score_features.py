@@ -1580,3 +1580,37 @@ def test_heads_linked_to_one_another_join_their_network_a_pass_at_a_time() -> No
     ties = ties_to_marked(ctx.projection, scored_groups)
     body = [m for m in network if per_account[m][1]]
     assert alike_members(result, body, ties, ctx) == [first]
+
+
+def test_a_ring_cut_in_two_takes_back_the_accounts_on_its_own_cards() -> None:
+    from app.detect.run import _close_over_marks
+
+    world = World(seed=48)
+    background = world.background(400)
+    facts = dict(sessions=40, requests=2_000, reasoning=30, output=2_000 * 1_500, days=30,
+                 categories={s: 4 for s in CATEGORIES[:10]})
+    ring = heavy(world, "ringa", n=5, payment="pm-ring-a", **facts) + \
+        heavy(world, "ringb", n=3, payment="pm-ring-b", **facts)
+    # Neighbours in the ring's group; one of them shares a household tablet
+    # with a ring member and three people outside the group.
+    neighbours = background[:3]
+    for a in [ring[0], neighbours[1]] + background[3:6]:
+        world.ev.entity_uses["device"].append((a, "dev-household", 2))
+    ctx = world.context()
+    # A finer cut found three of the ring (on both cards) and left the rest.
+    part = ring[:2] + ring[5:6]
+    rest = sorted(ring[2:5] + ring[6:] + neighbours)
+    (found,), left = _close_over_marks(ctx, [part], rest)
+    assert found == sorted(ring)
+    assert left == sorted(neighbours)
+    # The tablet is mostly used outside the group: it takes no one along.
+    assert neighbours[1] in left
+    # Had its other users been in the group, it would have.
+    (found,), left = _close_over_marks(ctx, [part], sorted(rest + background[3:6]))
+    assert set(neighbours[1:2] + background[3:6]) <= set(found)
+    # Nothing to take back, or a grown group that would not score: unchanged.
+    assert _close_over_marks(ctx, [part], []) == ([part], [])
+    ordinary = heavy(world, "team", n=8, payment="pm-team")
+    ctx = world.context()
+    (found,), left = _close_over_marks(ctx, [ordinary[:3]], ordinary[3:])
+    assert found == ordinary[:3] and left == ordinary[3:]
