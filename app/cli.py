@@ -78,7 +78,8 @@ def _managed(ctx: click.Context) -> Any:
     settings = settings_of(ctx)
     if not settings.managed:
         raise HydrascopeError(
-            f"NEO4J_URI is set ({settings.neo4j_uri}): the managed server is not used; "
+            f"NEO4J_URI is set ({settings.neo4j_uri}) to another server than the managed "
+            f"one (bolt://127.0.0.1:{settings.neo4j_port}): the managed server is not used; "
             "unset NEO4J_URI to manage the local one"
         )
     return ManagedNeo4j(settings)

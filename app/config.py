@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -82,8 +83,10 @@ class Settings(BaseSettings):
 
     @property
     def managed(self) -> bool:
-        """True when Hydrascope runs its own Neo4j (no NEO4J_URI given)."""
-        return not self.neo4j_uri
+        """True when Hydrascope runs its own Neo4j: no NEO4J_URI given, or one
+        that is the managed server's own address (what `hydrascope db env`
+        prints: bolt:// or neo4j:// on 127.0.0.1 or localhost, its port)."""
+        return not self.neo4j_uri or is_local_address(self.neo4j_uri, self.neo4j_port)
 
     @property
     def neo4j_home(self) -> Path:
@@ -106,6 +109,23 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "HYDRASCOPE_SECRET_KEY must be set when HYDRASCOPE_ENV is not 'development'"
             )
+
+
+LOCAL_SCHEMES = ("bolt", "neo4j")
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def is_local_address(uri: str, port: int) -> bool:
+    """Whether a Neo4j URI names the managed server's own address: an
+    unencrypted bolt:// or neo4j:// URI on this machine's loopback, at `port`
+    (7687 when the URI gives none)."""
+    try:
+        parts = urlsplit(uri.strip())
+        given = parts.port or 7687
+    except ValueError:
+        return False
+    return (parts.scheme in LOCAL_SCHEMES and parts.hostname in LOCAL_HOSTS
+            and given == port and parts.path in ("", "/"))
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -56,3 +56,31 @@ def test_default_secret_refused_outside_development(monkeypatch: pytest.MonkeyPa
 ])
 def test_server_memory_fits_the_machine(total_gib: int, heap: str, pagecache: str) -> None:
     assert default_memory(total_gib * 1024**3) == (heap, pagecache)
+
+
+@pytest.mark.parametrize(("uri", "managed"), [
+    ("bolt://127.0.0.1:17999", True),
+    ("neo4j://localhost:17999", True),
+    ("bolt://localhost:17999/", True),
+    (" bolt://127.0.0.1:17999 ", True),
+    ("bolt://127.0.0.1:7687", False),       # another port: another server
+    ("bolt://127.0.0.1", False),            # the default port, not this one's
+    ("bolt+s://127.0.0.1:17999", False),    # the managed server speaks no TLS
+    ("neo4j+s://example.invalid:17999", False),
+    ("bolt://10.0.0.5:17999", False),
+    ("bolt://127.0.0.1:notaport", False),
+])
+def test_the_managed_servers_own_address_still_counts_as_managed(
+        monkeypatch: pytest.MonkeyPatch, uri: str, managed: bool) -> None:
+    monkeypatch.setenv("HYDRASCOPE_NEO4J_PORT", "17999")
+    monkeypatch.setenv("NEO4J_URI", uri)
+    settings = load_settings()
+    assert settings.managed is managed
+    assert settings.bolt_uri == uri
+
+
+def test_the_default_port_is_assumed_when_the_uri_gives_none(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HYDRASCOPE_NEO4J_PORT", raising=False)
+    monkeypatch.setenv("NEO4J_URI", "bolt://localhost")
+    assert load_settings().managed

@@ -135,6 +135,37 @@ def test_server_dying_during_start_shows_its_log(
     assert server.pid() is None
 
 
+def test_the_address_db_env_prints_still_counts_as_the_managed_server(
+    own_server: tuple[ManagedNeo4j, dict[str, str]], tmp_path: Path,
+) -> None:
+    server, env = own_server
+    started = run_cli("db", "start", env=env)
+    assert started.returncode == 0, started.stderr
+    # What the README says to do: eval "$(hydrascope db env)".
+    env = {**env, **parse_env(run_cli("db", "env", env=env).stdout)}
+    assert env["NEO4J_URI"] == server.uri
+    status = run_cli("db", "status", env=env)
+    assert status.returncode == 0 and f"pid {server.pid()}" in status.stdout, status.stderr
+    assert parse_env(run_cli("db", "env", env=env).stdout)["NEO4J_URI"] == server.uri
+    # A bulk load stops and restarts that very server around the importer.
+    data = tmp_path / "data"
+    generated = run_cli("generate", str(data), "--accounts", "300", "--seed", "3", env=env)
+    assert generated.returncode == 0, generated.stderr
+    loaded = run_cli("load", str(data), "--bulk", "--json", env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    auth = (env["NEO4J_USER"], env["NEO4J_PASSWORD"])
+    with GraphDatabase.driver(env["NEO4J_URI"], auth=auth) as driver:
+        rows, _, _ = driver.execute_query("MATCH (a:Account) RETURN count(a) AS c")
+    assert rows[0]["c"] == 300
+    stopped = run_cli("db", "stop", env=env)
+    assert stopped.returncode == 0 and server.pid() is None, stopped.stderr
+    assert run_cli("db", "status", env=env).returncode == 3
+    assert run_cli("db", "start", env=env).returncode == 0
+    # Another port on the same machine is another server.
+    other = {**env, "NEO4J_URI": f"bolt://localhost:{free_port()}"}
+    assert "NEO4J_URI is set" in _one_line_error(run_cli("db", "status", env=other))
+
+
 def test_managed_server_is_not_used_with_neo4j_uri(
     own_server: tuple[ManagedNeo4j, dict[str, str]],
 ) -> None:

@@ -665,7 +665,8 @@ def declared_organisation(group: Group) -> Result:
         card, users = cards.most_common(1)[0]
         if card is not None and users >= 0.8 * sum(cards.values()):
             paying.add(org)
-    customers = {m for m, a in zip(group.members, group.accounts) if a.get("org_id") in paying}
+    customers = {m for m, a in zip(group.members, group.accounts, strict=True)
+                 if a.get("org_id") in paying}
     declared = sum(sum(cards.values()) for cards in by_org.values())
     share = len(customers) / group.size
     sharers = set().union(*(group.own_sharers(kind) for kind in MARKED_SHARING))

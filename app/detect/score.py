@@ -480,18 +480,18 @@ def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]
     ties = ties_to_marked(projection, scored)
     per_account: dict[int, tuple[float, bool]] = {}
     for community in scored:
-        marked = any(evidence - {"intent"} for evidence in community.member_evidence.values())
+        marked = any(marks - {"intent"} for marks in community.member_evidence.values())
         for m in community.members:
             s = strength.get(m, 0.0)
             # A member flagged with its network must also carry some of the
             # network's signature itself: a stranger on a shared carrier NAT or
             # proxy exit that the network also used is not one of its heads.
-            evidence = community.member_evidence.get(m, set())
-            own = bool(evidence)
+            marks = community.member_evidence.get(m, set())
+            own = bool(marks)
             # A heavy user whose only tie is its own profile must also be linked
             # mostly to the members that share the network's own entities, not
             # to the strangers around them.
-            if evidence == {"intent"} and marked and ties.get(m, 0.0) < MIN_TIE_TO_MARKED:
+            if marks == {"intent"} and marked and ties.get(m, 0.0) < MIN_TIE_TO_MARKED:
                 own = False
             account_score = community.score * (0.5 + 0.5 * s) * (1.0 if own else 0.5)
             per_account[m] = (account_score, community.flagged and own
@@ -535,9 +535,9 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     of their links to its marked members, or all their addresses, two or
     more, are from that pool, half their links go to marked members and they
     signed up within the central 90% of its sign-ups (what speaks for an
-    account with too few sessions to have a profile of its own). (Heads of one operator run the same scripts from
-    the same exits: what ties them is their likeness, where a card or a
-    template does not.)"""
+    account with too few sessions to have a profile of its own). (Heads of
+    one operator run the same scripts from the same exits: what ties them is
+    their likeness, where a card or a template does not.)"""
     if len(body) < 5:
         return []
     ref = ctx.ref
