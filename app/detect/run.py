@@ -23,6 +23,7 @@ import psutil
 from app.db.graph import Graph
 from app.detect.communities import communities, induced_all
 from app.detect.evidence import Evidence, read_evidence
+from app.detect.features import MARKED_SHARING
 from app.detect.lineage import Lineage, match_networks
 from app.detect.project import Projection, ProjectionParams, project
 from app.detect.score import (
@@ -200,10 +201,6 @@ def _split(ctx: ScoringContext, sub: Projection, group: list[int], params: Detec
     return out
 
 
-# The entity kinds whose sharing marks an account as one of a ring's own.
-RING_MARKS = ("payment", "device", "api_key", "family")
-
-
 def _close_over_marks(ctx: ScoringContext, found: list[list[int]], rest: list[int]
                       ) -> tuple[list[list[int]], list[int]]:
     """A ring found at a finer resolution takes back the accounts of the group
@@ -217,7 +214,7 @@ def _close_over_marks(ctx: ScoringContext, found: list[list[int]], rest: list[in
     closed: list[list[int]] = []
     for part in found:
         members = set(part)
-        for kind in RING_MARKS:
+        for kind in MARKED_SHARING:
             per_account = keys_of.get(kind, {})
             holders: dict[str, set[int]] = {}
             for m in members | left:
