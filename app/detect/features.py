@@ -643,8 +643,12 @@ def regrowth(group: Group) -> Result:
 # -- mitigations -------------------------------------------------------------------------
 
 
-# The entity kinds whose sharing marks a member as one of the group's own.
-MARKED_SHARING = ("payment", "device", "api_key", "family")
+# Marks of shared entities (as the coordination features set them), and the
+# entity kinds they come from: sharing these marks a member as one of the
+# group's own.
+MARK_KINDS = {"payment": "payment", "device": "device", "api_key": "api_key",
+              "template": "family"}
+MARKED_SHARING = tuple(MARK_KINDS.values())
 
 
 def declared_organisation(group: Group) -> Result:

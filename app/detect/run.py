@@ -23,7 +23,7 @@ import psutil
 from app.db.graph import Graph
 from app.detect.communities import communities, induced_all
 from app.detect.evidence import Evidence, read_evidence
-from app.detect.features import MARKED_SHARING
+from app.detect.features import MARKED_SHARING, Group
 from app.detect.lineage import Lineage, match_networks
 from app.detect.project import Projection, ProjectionParams, project
 from app.detect.score import (
@@ -209,21 +209,17 @@ def _close_over_marks(ctx: ScoringContext, found: list[list[int]], rest: list[in
     ring along one of its cards. Kept only if the ring still scores as one."""
     if not found or not rest:
         return found, rest
-    keys_of, users = ctx.ref.keys_of, ctx.ref.users
     left = set(rest)
     closed: list[list[int]] = []
     for part in found:
         members = set(part)
+        whole = sorted(members | left)
+        group = Group(whole, [ctx.evidence.accounts[m] for m in whole], ctx.evidence,
+                      ctx.projection, ctx.ref, ctx.params.wave_hours)
         for kind in MARKED_SHARING:
-            per_account = keys_of.get(kind, {})
-            holders: dict[str, set[int]] = {}
-            for m in members | left:
-                for key in per_account.get(m, ()):
-                    holders.setdefault(key, set()).add(m)
-            for key, accounts in holders.items():
-                if accounts & members and accounts & left and \
-                        len(accounts) >= 0.5 * users[kind][key]:
-                    members |= accounts & left
+            for clique in group.own_cliques(kind):
+                if members.intersection(clique) and left.intersection(clique):
+                    members.update(clique)
         grown = sorted(members)
         if len(grown) > len(part) and score_groups(ctx, [grown])[0].flagged:
             left -= members

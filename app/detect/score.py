@@ -45,6 +45,8 @@ from app.detect.features import (
     FEATURES,
     INSTITUTIONAL,
     INTENT_MEASURES,
+    MARK_KINDS,
+    MARKED_SHARING,
     PROXY_TYPES,
     Feature,
     Group,
@@ -251,11 +253,6 @@ def evaluate_group(members: list[int], ctx: ScoringContext, keep: bool = True
     return features, own
 
 
-# Marks of shared entities, and the entity kinds they come from.
-MARK_KINDS = {"payment": "payment", "device": "device", "api_key": "api_key",
-              "template": "family"}
-
-
 def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
                               ctx: ScoringContext) -> None:
     """Shared entities tie a member to the network only when they tie it to much
@@ -279,7 +276,7 @@ def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
             x = parent[x]
         return x
 
-    for kind in MARK_KINDS.values():
+    for kind in MARKED_SHARING:
         for clique in group.own_cliques(kind):
             root = find(clique[0])
             for m in clique[1:]:
