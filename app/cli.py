@@ -203,7 +203,7 @@ def load(ctx: click.Context, directory: Path, rejects: Path | None, as_json: boo
          bulk: bool) -> None:
     """Load the tables in DIRECTORY (accounts, sessions, ip_intel; see INGEST.md)."""
     from app.db.graph import open_graph
-    from app.ingest.loader import default_rejects_path, load_directory
+    from app.ingest import default_rejects_path, load_directory
     from app.ingest.readers import find_tables
 
     settings = settings_of(ctx)
@@ -354,7 +354,7 @@ def _evaluate_directory(ctx: click.Context, data_dir: Path, reset: bool, baselin
     from app.evaluation.dataset import evaluate_directory
     from app.evaluation.labels import load_labels
     from app.evaluation.metrics import format_report
-    from app.ingest.loader import default_rejects_path
+    from app.ingest import default_rejects_path
 
     settings = settings_of(ctx)
     labels = load_labels(data_dir)
@@ -484,7 +484,7 @@ def seed_demo(settings: Settings) -> None:
     from app.auth.users import ensure_demo_admin
     from app.db.graph import open_graph
     from app.detect.run import run_detection
-    from app.ingest.loader import default_rejects_path, load_directory
+    from app.ingest import default_rejects_path, load_directory
     from app.synth.generator import generate as run_generator
 
     with open_graph(settings) as graph:

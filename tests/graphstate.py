@@ -53,3 +53,18 @@ def schema(graph: Graph) -> list[tuple[Any, ...]]:
     return sorted((r["name"], r["type"], tuple(r["labelsOrTypes"] or ()),
                    tuple(r["properties"] or ()), r["owningConstraint"], r["state"])
                   for r in rows)
+
+
+def shape(graph: Graph) -> tuple[dict[str, set[str]], set[tuple[str, str, str]]]:
+    """The labels with the properties every node of the label has, and each
+    (start label, relationship type, end label) present."""
+    labels = graph.run_text(
+        "MATCH (n) WHERE NOT n:SchemaMigration AND NOT n:Load "
+        "WITH labels(n)[0] AS label, keys(n) AS props "
+        "RETURN label, collect(props) AS props")
+    rels = graph.run_text(
+        "MATCH (a)-[r]->(b) WHERE NOT a:Load "
+        "RETURN DISTINCT labels(a)[0] AS start, type(r) AS type, labels(b)[0] AS end")
+    common = {row["label"]: set.intersection(*(set(p) for p in row["props"]))
+              for row in labels}
+    return common, {(r["start"], r["type"], r["end"]) for r in rels}

@@ -10,7 +10,7 @@ from app import cases, explore
 from app.cases.analysis import activity, shared_infrastructure
 from app.db.graph import Graph
 from app.detect.run import run_detection
-from app.ingest.loader import load_directory
+from app.ingest import load_directory
 from app.synth.generator import generate
 
 

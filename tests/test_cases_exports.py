@@ -19,7 +19,7 @@ from app.config import PROJECT_ROOT
 from app.db.graph import Graph
 from app.db.migrations import clear_graph
 from app.detect.run import run_detection
-from app.ingest.loader import load_directory
+from app.ingest import load_directory
 from app.synth.generator import generate
 from tests.conftest import run_cli
 

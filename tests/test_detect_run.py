@@ -12,8 +12,8 @@ import pytest
 from app.db.graph import Graph
 from app.detect.run import DetectError, latest_assignments, run_detection
 from app.evaluation.labels import read_labels
+from app.ingest import load_directory
 from app.ingest.contract import ACCOUNTS, SESSIONS
-from app.ingest.loader import load_directory
 from app.synth.generator import generate
 from app.synth.tables import write_table
 from tests.conftest import run_cli

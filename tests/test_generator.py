@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.db.graph import Graph
-from app.ingest.loader import load_directory
+from app.ingest import load_directory
 from app.synth.generator import Generator, generate
 from tests.conftest import run_cli
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.db.graph import Graph
-from app.ingest.loader import load_directory
+from app.ingest import load_directory
 from app.synth.generator import generate
 from app.synth.knobs import (
     BENIGN_KINDS,

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 
 from app.config import PROJECT_ROOT
-from app.ingest.bulk import SESSION_COLUMNS
 from app.ingest.contract import (
     ACCOUNTS,
     IP_INTEL,
@@ -21,7 +20,8 @@ from app.ingest.contract import (
     parse_simhash,
     parse_timestamp,
 )
-from app.ingest.loader import DuplicateGuard
+from app.ingest.importfile import SESSION_COLUMNS
+from app.ingest.validate import DuplicateGuard
 
 GOOD_SESSION = {
     "session_id": "s-1", "account_id": "a-1", "started_at": "2026-03-02T09:00:00Z",

@@ -13,11 +13,13 @@ import pytest
 from app.config import PROJECT_ROOT
 from app.db.graph import Graph
 from app.detect.evidence import read_evidence
-from app.ingest import loader as loader_module
+from app.ingest import load_directory
+from app.ingest import validate as validate_module
 from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS
-from app.ingest.loader import Loader, load_directory
+from app.ingest.shape import graph_shape
+from app.ingest.transactional import TransactionWriter
 from app.synth.tables import write_table
-from tests.graphstate import counts, schema, snapshot
+from tests.graphstate import counts, schema, shape, snapshot
 
 SHARED = PROJECT_ROOT.parent / "shared" / "contract"
 
@@ -156,23 +158,23 @@ def test_interrupted_load_completes_on_rerun(graph: Graph, tmp_path: Path,
     expected = snapshot(graph)
     graph.run_text("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
 
-    monkeypatch.setattr(loader_module, "SESSION_BATCH", 100)
+    monkeypatch.setattr(validate_module, "SESSION_BATCH", 100)
     calls = {"n": 0}
-    real_submit = Loader._submit
+    real_write = TransactionWriter.write
 
-    def interrupting_submit(self: Loader, table: Any, batch: Any, report: Any) -> None:
-        if table is SESSIONS:
+    def interrupting_write(self: TransactionWriter, batch: Any) -> None:
+        if batch.table is SESSIONS:
             calls["n"] += 1
             if calls["n"] == 4:
                 raise KeyboardInterrupt  # Ctrl-C after three batches of sessions
-        real_submit(self, table, batch, report)
+        real_write(self, batch)
 
-    monkeypatch.setattr(Loader, "_submit", interrupting_submit)
+    monkeypatch.setattr(TransactionWriter, "write", interrupting_write)
     with pytest.raises(KeyboardInterrupt):
         load_directory(graph, directory, tmp_path / "r.csv", progress=False)
     partial = counts(graph)["Session"]
     assert 0 < partial < 600 and partial % 100 == 0, "a batch was half-written"
-    monkeypatch.setattr(Loader, "_submit", real_submit)
+    monkeypatch.setattr(TransactionWriter, "write", real_write)
     report = load_directory(graph, directory, tmp_path / "r.csv", progress=False)
     assert report.tables["sessions"].new == 600 - partial
     assert snapshot(graph) == expected
@@ -264,6 +266,17 @@ def test_bulk_import_builds_the_same_graph(graph: Graph, tmp_path: Path, source:
     graph.run_text("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
     bulk = load_directory(graph, directory, tmp_path / "r2.csv", progress=False, bulk=True)
     assert snapshot(graph) == expected
+    # Both follow the shape of cypher/ingest/graph.toml: each label has its key,
+    # each relationship type joins the labels the shape gives it.
+    keys, triples = shape(graph)
+    declared = graph_shape()
+    assert {label: declared.key(label) in props for label, props in keys.items()} == {
+        label: True for label in keys}
+    assert triples <= {(start, rel, end) for rel, (start, end)
+                       in declared.relationships.items()}
+    if source == "set":  # the full set: every label and type of the shape
+        assert set(keys) == set(declared.nodes)
+        assert {rel for _s, rel, _e in triples} == set(declared.relationships)
     # ... and detection reads it in the same order, whichever path loaded it.
     read_after = read_evidence(graph)
     assert read_after == read_before

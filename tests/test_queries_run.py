@@ -15,7 +15,7 @@ from app.db import readonly
 from app.db.graph import Graph
 from app.db.migrations import clear_graph
 from app.detect.run import run_detection
-from app.ingest.loader import load_directory
+from app.ingest import load_directory
 from app.queries import runner, store
 from app.queries.guard import QueryFailed, QueryRefused, QueryTimeout, check_plan, check_text
 from app.queries.library import QueryDef, UnknownQuery, load_library

@@ -17,7 +17,7 @@ from app.auth.users import create_user
 from app.config import Settings
 from app.db.graph import READ_RETRY_PAUSES, Graph
 from app.detect.run import run_detection
-from app.ingest.loader import load_directory
+from app.ingest import load_directory
 from app.synth.generator import generate
 from app.web.app import create_app
 from tests.routes import all_routes

@@ -22,7 +22,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -258,17 +258,21 @@ class ManagedNeo4j:
         env["NEO4J_CONF"] = str(self.conf_dir)
         return env
 
+    def admin(self, args: Sequence[str], java_options: Sequence[str] = ()
+              ) -> subprocess.CompletedProcess[str]:
+        """Run the admin tool (neo4j-admin) on this server's home and configuration."""
+        return subprocess.run(
+            [self.java(), *java_options, "-cp", self.classpath(), ADMIN_TOOL, *args],
+            capture_output=True, text=True, env=self._tool_env(), check=False,
+        )
+
     def ensure_password(self) -> None:
         """Generate and set the initial password before the very first start."""
         if self.password_file.exists():
             return
         # Hex: a password starting with "-" would be read as an option by the admin tool.
         password = secrets.token_hex(16)
-        result = subprocess.run(
-            [self.java(), "-cp", self.classpath(), ADMIN_TOOL,
-             "dbms", "set-initial-password", password],
-            capture_output=True, text=True, env=self._tool_env(), check=False,
-        )
+        result = self.admin(["dbms", "set-initial-password", password])
         if result.returncode != 0:
             raise ManagedServerError(
                 "could not set the initial Neo4j password: "

@@ -76,7 +76,7 @@ def evaluate_directory(graph: Graph, data_dir: Path, labels: Labels, params: Det
     from app.db.migrations import clear_graph
     from app.detect.evidence import read_evidence
     from app.detect.run import run_detection
-    from app.ingest.loader import load_directory
+    from app.ingest import load_directory
 
     if graph.read("db/any_account"):
         if not reset:

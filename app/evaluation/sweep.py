@@ -197,7 +197,7 @@ def load_and_detect(seed: int, accounts: int, base: Settings, work: Path,
     from app.db.migrations import apply_migrations
     from app.detect.evidence import read_evidence
     from app.detect.run import run_detection
-    from app.ingest.loader import load_directory
+    from app.ingest import load_directory
 
     timings: dict[str, float] = {}
     data = keep / f"seed-{seed}" if keep else work / f"data-{seed}"

@@ -19,7 +19,7 @@ from app.config import Settings
 from app.db.graph import Graph
 from app.db.migrations import clear_graph
 from app.detect.run import run_detection
-from app.ingest.loader import load_directory
+from app.ingest import load_directory
 from app.synth.generator import generate
 from app.web.app import create_app
 from tests.conftest import free_port

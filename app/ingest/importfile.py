@@ -1,12 +1,14 @@
-"""Bulk initial load: the same validated rows, written through `neo4j-admin database import`.
+"""The import-file writer: the same clean batches, written through `neo4j-admin database import`.
 
 Transactional writes cost the server most of its time on a first load of a
-long history. When the managed server's graph is empty, the loader can
+long history. When the managed server's graph is empty, a load can
 instead stream the validated rows into import CSVs (nodes and relationships
 of the same evidence graph), stop the server, run Neo4j's offline importer,
 start the server again and re-apply the schema. Validation, rejects and the
-report are those of the transactional path: only the writing differs, and
-the graph it builds is the same (a test compares them).
+report are those of the transactional writer: only the writing differs, and
+the graph it builds is the same (a test compares them). Labels, key
+properties and relationship types come from `cypher/ingest/graph.toml`,
+which the transactional statements follow too.
 
 What needs the whole load (account totals, the account roll-ups, the set of
 addresses and entities) is not kept in memory: each session's facts go to a
@@ -26,10 +28,9 @@ from __future__ import annotations
 import csv
 import shutil
 import sqlite3
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
@@ -40,16 +41,12 @@ from typing import IO, Any
 
 from app.addresses import address_facts
 from app.db.graph import Graph
-from app.db.managed import ADMIN_TOOL, ManagedNeo4j
+from app.db.managed import ManagedNeo4j
 from app.db.migrations import apply_migrations
-from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS, Table
-from app.ingest.loader import (
-    Loader,
-    LoadError,
-    LoadReport,
-    RawRow,
-    user_agent_key,
-)
+from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS
+from app.ingest.report import LoadError, LoadReport
+from app.ingest.shape import graph_shape, user_agent_key
+from app.ingest.validate import Batch
 from app.progress import Progress
 
 # An account's totals over its sessions: (property, SQL aggregate over the spool).
@@ -59,8 +56,16 @@ ACCOUNT_TOTALS = (
     ("reasoning_sessions", "sum(reasoning)"), ("rewrite_sessions", "sum(rewrite)"),
     ("refusals", "sum(refusals)"),
 )
+SHAPE = graph_shape()
+
+
+def id_header(label: str, id_type: str = "") -> str:
+    """The import header of a label's key column (`key:ID(Label)`)."""
+    return f"{SHAPE.key(label)}:ID({label}){id_type}"
+
+
 SESSION_COLUMNS = [
-    ("session_id", "session_id:ID(Session)"), ("account_id", "account_id"),
+    (SHAPE.key("Session"), id_header("Session")), ("account_id", "account_id"),
     ("started_at", "started_at:datetime"), ("ended_at", "ended_at:datetime"), ("ip", "ip"),
     ("user_agent", "user_agent"), ("api_key_id", "api_key_id"), ("model", "model"),
     ("requests", "requests:long"), ("input_tokens", "input_tokens:long"),
@@ -69,26 +74,22 @@ SESSION_COLUMNS = [
     ("sensitive_rewrite", "sensitive_rewrite:boolean"), ("refusals", "refusals:long"),
 ]
 ACCOUNT_COLUMNS = [
-    ("account_id", "account_id:ID(Account)"), ("created_at", "created_at:datetime"),
+    (SHAPE.key("Account"), id_header("Account")), ("created_at", "created_at:datetime"),
     ("email_domain", "email_domain"), ("signup_ip", "signup_ip"), ("country", "country"),
     ("payment_fingerprint", "payment_fingerprint"), ("org_id", "org_id"), ("plan", "plan"),
     ("status", "status"), ("status_changed_at", "status_changed_at:datetime"),
 ]
 ACCOUNT_STATUS = [c for c, _h in ACCOUNT_COLUMNS].index("status")
 STARTED = [c for c, _h in SESSION_COLUMNS].index("started_at")
-# What an account links to: (account column, relationship type, label, key property).
-ACCOUNT_LINKS = (
-    ("email_domain", "EMAIL_AT", "EmailDomain", "name"),
-    ("payment_fingerprint", "PAID_WITH", "Payment", "fingerprint"),
-    ("org_id", "IN_ORG", "Org", "org_id"),
-)
-# Roll-up relationship per entity kind: (spool column, type, label).
-ROLLUPS = (
-    ("ip", "USED_IP", "IP"),
-    ("device", "USED_DEVICE", "Device"),
-    ("api_key", "USED_KEY", "ApiKey"),
-    ("agent", "USED_AGENT", "UserAgent"),
-)
+# What an account links to: (account column, relationship type).
+ACCOUNT_LINKS = (("email_domain", "EMAIL_AT"), ("payment_fingerprint", "PAID_WITH"),
+                 ("org_id", "IN_ORG"))
+# Roll-up relationship per entity kind: (spool column, type).
+ROLLUPS = (("ip", "USED_IP"), ("device", "USED_DEVICE"), ("api_key", "USED_KEY"),
+           ("agent", "USED_AGENT"))
+# Entities a session names, whose nodes are their distinct keys: (spool column, label).
+SESSION_NODES = (("device", "Device"), ("api_key", "ApiKey"), ("agent", "UserAgent"),
+                 ("template", "PromptTemplate"))
 SPOOL_SCHEMA = (
     f"CREATE TABLE accounts ({', '.join(c for c, _h in ACCOUNT_COLUMNS)})",
     "CREATE TABLE intel (ip TEXT PRIMARY KEY, network_type TEXT, country TEXT, asn INTEGER,"
@@ -160,9 +161,14 @@ class _Files:
             return self._open[key][1]
 
     def nodes_of(self, label: str, header: list[str]) -> Any:
+        """The node file of a label; `header` starts with its key column (`id_header`)."""
+        if not header[0].startswith(id_header(label)):
+            raise ValueError(f"the {label} file must start with {id_header(label)}")
         return self.writer("nodes", label, header)
 
-    def rels_of(self, rel_type: str, start: str, end: str, props: tuple[str, ...] = ()) -> Any:
+    def rels_of(self, rel_type: str, props: tuple[str, ...] = ()) -> Any:
+        """The relationship file of a type, between the labels the graph shape gives it."""
+        start, end = SHAPE.ends(rel_type)
         return self.writer("relationships", rel_type,
                            [f":START_ID({start})", f":END_ID({end})", *props])
 
@@ -207,62 +213,74 @@ class _Spool:
         self.db.close()
 
 
-class BulkLoader(Loader):
-    """A Loader whose batches go to import files instead of transactions."""
+class ImportFileWriter:
+    """Writes batches to import files, then imports them (see the module docstring)."""
 
-    def __init__(self, graph: Graph, directory: Path, rejects_path: Path, server: ManagedNeo4j,
-                 progress: bool | None = None):
-        super().__init__(graph, directory, rejects_path, progress=progress, writers=1)
+    def __init__(self, graph: Graph, server: ManagedNeo4j, progress: bool | None = None):
+        self.graph = graph
         self.server = server
-        self.work_dir = graph.settings.home / "import" / self.report.load_id
+        self.progress = progress
+        self.work_dir: Path | None = None
         self.files: _Files | None = None
         self.spool: _Spool | None = None
+        self._report: LoadReport | None = None
         # One spool write in flight on its own thread (SQLite lets go of the GIL).
         self._spooler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool")
         self._spooling: Future[None] | None = None
 
-    def run(self) -> LoadReport:
+    def begin(self, report: LoadReport) -> None:
         if not graph_is_empty(self.graph):
             raise LoadError("a bulk load needs an empty graph; this one holds data "
                             "(load without --bulk to add to it)")
+        self._report = report
+        self.work_dir = self.graph.settings.home / "import" / report.load_id
         shutil.rmtree(self.work_dir, ignore_errors=True)
         self.work_dir.mkdir(parents=True)
         self.files = _Files(self.work_dir)
         self.spool = _Spool(self.work_dir / "spool.sqlite")
-        try:
-            report = self.run_tables()
-            # Two aggregation threads (SQLite sorts without the GIL; a third one only
-            # adds memory) and, beside them, the server's stop: it is not needed again
-            # until the import is done.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stop") as stopper, \
-                    ThreadPoolExecutor(max_workers=2, thread_name_prefix="bulk") as pool:
-                stopping = stopper.submit(self.server.stop)
-                try:
-                    with self._step("roll-ups, import files, server stop"):
-                        self._wait()
-                        self._write_whole_load_files(pool)
-                        self.files.close()
-                        stopping.result()
-                    with self._step("neo4j-admin import"):
-                        self._import()
-                finally:
-                    stopping.exception()  # wait for it either way
-                    with self._step("server restart"):
-                        self.server.start()
-                        self.graph.driver.verify_connectivity()
-            with self._step("schema"):
-                apply_migrations(self.graph, workers=2)
-            self.record_load()
-            return report
-        finally:
-            self._spooler.shutdown(wait=True, cancel_futures=True)
+
+    def known_accounts(self, ids: Collection[str]) -> set[str]:
+        """None: the graph was empty when the load began."""
+        return set()
+
+    def finish(self, report: LoadReport) -> None:
+        """Aggregate, stop the server, import, start it again, re-apply the schema."""
+        assert self.files is not None
+        # Two aggregation threads (SQLite sorts without the GIL; a third one only
+        # adds memory) and, beside them, the server's stop: it is not needed again
+        # until the import is done.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stop") as stopper, \
+                ThreadPoolExecutor(max_workers=2, thread_name_prefix="bulk") as pool:
+            stopping = stopper.submit(self.server.stop)
+            try:
+                with self._step("roll-ups, import files, server stop"):
+                    self.flush()
+                    self._write_whole_load_files(pool)
+                    self.files.close()
+                    stopping.result()
+                with self._step("neo4j-admin import"):
+                    self._import()
+            finally:
+                stopping.exception()  # wait for it either way
+                with self._step("server restart"):
+                    self.server.start()
+                    self.graph.driver.verify_connectivity()
+        with self._step("schema"):
+            apply_migrations(self.graph, workers=2)
+
+    def close(self) -> None:
+        self._spooler.shutdown(wait=True, cancel_futures=True)
+        if self.files is not None:
             self.files.close()
+        if self.spool is not None:
             self.spool.close()
+        if self.work_dir is not None:
             shutil.rmtree(self.work_dir, ignore_errors=True)
 
     @contextmanager
     def _step(self, name: str) -> Iterator[None]:
         """Time a step into the report, with a line on a terminal."""
+        assert self._report is not None
         line = Progress(f"{'bulk':<8}", enabled=self.progress)
         line.say(f"{name}...")
         began = time.monotonic()
@@ -271,35 +289,29 @@ class BulkLoader(Loader):
         except BaseException:
             line.say(f"{name} failed", final=True)
             raise
-        self.report.steps[name] = seconds = time.monotonic() - began
+        self._report.steps[name] = seconds = time.monotonic() - began
         line.say(f"{name}, {seconds:.1f}s", final=True)
 
     # -- batches go to files ----------------------------------------------------
 
-    def _submit(self, table: Table, batch: list[tuple[RawRow, dict[str, Any]]],
-                report: Any) -> None:
-        assert self.files is not None
-        if table is SESSIONS:
-            batch = self._drop_unknown_accounts(batch, report)
-        rows = [clean for _raw, clean in batch]
+    def write(self, batch: Batch) -> None:
+        table, rows = batch.table, batch.rows
         if table is SESSIONS:
             self._spool("sessions", self._sessions(rows))
         elif table is ACCOUNTS:
-            self.loaded_accounts.update(r["account_id"] for r in rows)
             self._spool("accounts", self._accounts(rows))
         elif table is IP_INTEL:
             self._spool("intel", [
                 (r["ip"], r["network_type"], r["country"], r["asn"], r["as_org"],
                  r["proxy_provider"]) for r in rows])
-        report.loaded += len(rows)
-        report.new += len(rows)
+        batch.report.new += len(rows)
 
     def _spool(self, table: str, rows: list[tuple[Any, ...]]) -> None:
         assert self.spool is not None
-        self._wait()
+        self.flush()
         self._spooling = self._spooler.submit(self.spool.add, table, rows)
 
-    def _wait(self) -> None:
+    def flush(self) -> None:
         """Wait for the spool write in flight (and raise its error)."""
         if self._spooling is not None:
             spooling, self._spooling = self._spooling, None
@@ -308,9 +320,8 @@ class BulkLoader(Loader):
     def _accounts(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """Write what an account row alone decides; its spool rows."""
         assert self.files is not None
-        signed_up = self.files.rels_of("SIGNED_UP_FROM", "Account", "IP")
-        links = [(column, self.files.rels_of(rel_type, "Account", label))
-                 for column, rel_type, label, _key in ACCOUNT_LINKS]
+        signed_up = self.files.rels_of("SIGNED_UP_FROM")
+        links = [(column, self.files.rels_of(rel_type)) for column, rel_type in ACCOUNT_LINKS]
         spooled = []
         for row in rows:
             account_id = row["account_id"]
@@ -329,10 +340,10 @@ class BulkLoader(Loader):
         assert self.files is not None
         files = self.files
         nodes = files.nodes_of("Session", [h for _c, h in SESSION_COLUMNS])
-        owned = files.rels_of("HAS_SESSION", "Account", "Session")
-        from_ip = files.rels_of("FROM_IP", "Session", "IP")
-        on_device = files.rels_of("ON_DEVICE", "Session", "Device")
-        used_template = files.rels_of("USED_TEMPLATE", "Session", "PromptTemplate")
+        owned = files.rels_of("HAS_SESSION")
+        from_ip = files.rels_of("FROM_IP")
+        on_device = files.rels_of("ON_DEVICE")
+        used_template = files.rels_of("USED_TEMPLATE")
         spooled = []
         for row in rows:
             session_id, account_id = row["session_id"], row["account_id"]
@@ -360,12 +371,10 @@ class BulkLoader(Loader):
         """Aggregate the spool into the remaining files, one task per file on the pool."""
         tasks: list[Callable[[], None]] = [self._account_nodes, self._addresses]
         tasks += [partial(self._rollup, *rollup) for rollup in ROLLUPS]
-        tasks += [partial(self._distinct, "sessions", column, label, key) for column, label, key
-                  in (("device", "Device", "fingerprint"), ("api_key", "ApiKey", "api_key_id"),
-                      ("agent", "UserAgent", "value"),
-                      ("template", "PromptTemplate", "fingerprint"))]
-        tasks += [partial(self._distinct, "accounts", column, label, key)
-                  for column, _rel, label, key in ACCOUNT_LINKS]
+        tasks += [partial(self._distinct, "sessions", column, label)
+                  for column, label in SESSION_NODES]
+        tasks += [partial(self._distinct, "accounts", column, SHAPE.ends(rel_type)[1])
+                  for column, rel_type in ACCOUNT_LINKS]
         for done in [pool.submit(task) for task in tasks]:
             done.result()
 
@@ -385,18 +394,18 @@ class BulkLoader(Loader):
             writer.writerow([*row[:width], *(c or 0 for c in row[width:-2]),
                              row[-2], row[-1]])
 
-    def _rollup(self, column: str, rel_type: str, label: str) -> None:
+    def _rollup(self, column: str, rel_type: str) -> None:
         assert self.files is not None and self.spool is not None
-        writer = self.files.rels_of(rel_type, "Account", label, (
+        writer = self.files.rels_of(rel_type, (
             "sessions:long", "first_seen:datetime", "last_seen:datetime"))
         for account_id, key, sessions, first, last in self.spool.rows(
                 f"SELECT account_id, {column}, count(*), min(started), max(started) "
                 f"FROM sessions WHERE {column} IS NOT NULL GROUP BY account_id, {column}"):
             writer.writerow((account_id, key, sessions, first, last))
 
-    def _distinct(self, table: str, column: str, label: str, key: str) -> None:
+    def _distinct(self, table: str, column: str, label: str) -> None:
         assert self.files is not None and self.spool is not None
-        writer = self.files.nodes_of(label, [f"{key}:ID({label})"])
+        writer = self.files.nodes_of(label, [id_header(label)])
         writer.writerows(self.spool.rows(
             f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"))
 
@@ -404,11 +413,11 @@ class BulkLoader(Loader):
         """IP nodes for every address a session, a sign-up or the intel feed names."""
         assert self.files is not None and self.spool is not None
         files = self.files
-        ips = files.nodes_of("IP", ["address:ID(IP)", "version:long", "network_type",
+        ips = files.nodes_of("IP", [id_header("IP"), "version:long", "network_type",
                                     "country", "asn:long", "as_org", "proxy_provider",
                                     "in_intel_feed:boolean"])
-        in_prefix = files.rels_of("IN_PREFIX", "IP", "Prefix")
-        in_asn = files.rels_of("IN_ASN", "IP", "ASN")
+        in_prefix = files.rels_of("IN_PREFIX")
+        in_asn = files.rels_of("IN_ASN")
         prefixes: set[str] = set()
         for address, network_type, country, asn, as_org, provider, known in self.spool.rows(
                 "SELECT u.ip, i.network_type, i.country, i.asn, i.as_org, i.proxy_provider, "
@@ -425,21 +434,19 @@ class BulkLoader(Loader):
                           "true"))
             if asn is not None:
                 in_asn.writerow((address, asn))
-        files.nodes_of("Prefix", ["cidr:ID(Prefix)"]).writerows((p,) for p in prefixes)
+        files.nodes_of("Prefix", [id_header("Prefix")]).writerows((p,) for p in prefixes)
         # An ASN's organisation: the last one the feed names for it.
         asns: dict[int, str | None] = {}
         for number, org in self.spool.rows(
                 "SELECT asn, as_org FROM intel WHERE asn IS NOT NULL ORDER BY rowid"):
             if org is not None or number not in asns:
                 asns[number] = org or asns.get(number)
-        files.nodes_of("ASN", ["asn:ID(ASN){id-type: long}", "as_org"]).writerows(
+        files.nodes_of("ASN", [id_header("ASN", "{id-type: long}"), "as_org"]).writerows(
             asns.items())
 
     def _import(self) -> None:
-        assert self.files is not None
-        server = self.server
-        args = [server.java(), "-Xmx1g", "-cp", server.classpath(), ADMIN_TOOL,
-                "database", "import", "full", self.graph.database,
+        assert self.files is not None and self.work_dir is not None
+        args = ["database", "import", "full", self.graph.database,
                 "--overwrite-destination=true", "--skip-duplicate-nodes=true",
                 "--multiline-fields=true", "--ignore-empty-strings=true",
                 f"--report-file={self.work_dir / 'import.report'}"]
@@ -447,8 +454,7 @@ class BulkLoader(Loader):
                  for label, paths in sorted(self.files.nodes.items())]
         args += [f"--relationships={rel}={','.join(str(p) for p in paths)}"
                  for rel, paths in sorted(self.files.relationships.items())]
-        result = subprocess.run(args, capture_output=True, text=True, env=server._tool_env(),
-                                check=False)
+        result = self.server.admin(args, java_options=["-Xmx1g"])
         if result.returncode != 0:
             tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-8:])
             raise LoadError(f"neo4j-admin import failed; the graph is empty again.\n{tail}")
