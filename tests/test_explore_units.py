@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.explore.graphview import network_picture
+from app.graphview import network_picture
 
 
 def test_network_picture_is_whole_when_small_and_collapses_when_large() -> None:

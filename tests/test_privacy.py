@@ -21,8 +21,8 @@ from app.config import Settings
 from app.db.graph import Graph
 from app.db.migrations import clear_graph
 from app.detect.run import run_detection
-from app.explore.entities import entity_url
 from app.ingest import load_directory
+from app.kinds import entity_url
 from app.privacy import BadToken, Masked, Privacy
 from app.queries.results import cell, to_csv, to_plain
 from app.synth.generator import generate

@@ -14,8 +14,8 @@ from app.config import Settings
 from app.db.graph import Graph
 from app.db.migrations import clear_graph
 from app.detect.run import run_detection
-from app.explore.entities import ENTITY_KINDS
 from app.ingest import load_directory
+from app.kinds import ENTITY_KINDS
 from app.synth.generator import generate
 from app.web.app import create_app
 from tests.test_web import PASSWORD, sign_in, soup

@@ -9,10 +9,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.cases import STATUS_LABELS, shown_entities
 from app.cases.analysis import KIND_LABELS
 from app.cases.markdown import render_note
-from app.cases.svg import activity_svg, hours_svg, network_svg
+from app.cases.model import STATUS_LABELS
+from app.cases.view import case_view
 from app.db.graph import Graph
 
 # Named statements that built the case's content, shown in the appendix.
@@ -89,28 +89,18 @@ def provenance_queries(graph: Graph, content: dict[str, Any]) -> list[dict[str, 
 def dossier_html(graph: Graph, content: dict[str, Any], digest: str, actor: str) -> str:
     """The dossier as one HTML document (also handy to look at in a browser)."""
     env = environment(graph.settings.templates_dir)
-    activity = content.get("activity") or {}
-    # Payment tokens show masked: a dossier is forwarded (the enforcement list
-    # export is where values to act on are).
-    entities, links = shown_entities(graph, content["entities"], content["links"])
-    entities_by_kind: dict[str, list[dict[str, Any]]] = {}
-    for entity in sorted(entities, key=lambda e: (-(e.get("accounts") or 0),
-                                                  e["kind"], str(e["key"]))):
-        entities_by_kind.setdefault(entity["kind"], []).append(entity)
-    members = sorted(content["members"], key=lambda m: (-(m.get("score") or 0),
-                                                        m["account_id"]))
-    header, lines = member_lines(members)
+    view = case_view(graph, content)
+    header, lines = member_lines(view["members"])
     return env.get_template("dossier/dossier.html").render(
         c=content, case=content["case"], member_header=header, member_lines=lines,
-        summary=content["summary"],
+        summary=view["summary"],
         snapshot=content["snapshot"], network=content["snapshot"].get("network") or {},
-        run=content["snapshot"].get("run") or {}, members=members,
-        entities_by_kind=entities_by_kind, entities_per_kind=ENTITIES_PER_KIND,
+        run=content["snapshot"].get("run") or {}, members=view["members"],
+        entities_by_kind=view["entities_by_kind"], entities_per_kind=ENTITIES_PER_KIND,
         kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, pinned_rows=PINNED_ROWS,
-        graph_svg=network_svg(content["members"], entities, links),
-        activity_svg=activity_svg(activity.get("days", []), activity.get("signups", [])),
-        hours_svg=hours_svg(activity.get("hours", [0] * 24)),
-        queries=provenance_queries(graph, content), digest=digest, exported_by=actor,
+        graph_svg=view["graph_svg"], activity_svg=view["activity_svg"],
+        hours_svg=view["hours_svg"], queries=provenance_queries(graph, content),
+        digest=digest, exported_by=actor,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 

@@ -16,8 +16,8 @@ from typing import Any
 import stix2
 
 from app.audit import record
-from app.cases import canonical_json, case_content, case_members, content_digest
 from app.cases.analysis import KIND_OF_LINK
+from app.cases.content import canonical_json, case_content, case_members, content_digest
 from app.db.graph import Graph
 from app.errors import HydrascopeError
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.addresses import prefix_of
 from app.detect.evidence import Evidence
-from app.explore.graphview import PICTURE_NODES, network_picture
+from app.graphview import PICTURE_NODES, network_picture
 
 ENTITY_KINDS = {"device": "device", "api_key": "api key", "user_agent": "user agent"}
 # Kinds drawn in the graph view (the picture of a network).

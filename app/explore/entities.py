@@ -1,74 +1,65 @@
-"""The kinds of entity an investigator can open, with their pages.
-
-One registry for every place that links to an entity (tables, the graph
-view, search results), so each kind has exactly one URL shape.
-"""
+"""An entity (address, prefix, device, ...) as its page shows it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import quote
+from typing import Any
 
-from app.privacy import Masked
-
-
-@dataclass(frozen=True)
-class EntityKind:
-    kind: str        # the name pages and the API use
-    label: str       # the Neo4j label
-    key: str         # its key property
-    path: str        # URL prefix of its page
-    title: str       # how a page names one
+from app.db.graph import Graph
+from app.explore.masking import privacy_of, resolve_key
+from app.ingest.contract import BadValue, parse_ip
+from app.kinds import ENTITY_KINDS
+from app.paging import Page
+from app.privacy import MASKED_KINDS
 
 
-ENTITY_KINDS: dict[str, EntityKind] = {k.kind: k for k in (
-    EntityKind("address", "IP", "address", "/addresses/", "Address"),
-    EntityKind("prefix", "Prefix", "cidr", "/prefixes/", "Prefix"),
-    EntityKind("asn", "ASN", "asn", "/asns/", "Autonomous system"),
-    EntityKind("device", "Device", "fingerprint", "/devices/", "Device"),
-    EntityKind("payment", "Payment", "fingerprint", "/payments/", "Payment token"),
-    EntityKind("api key", "ApiKey", "api_key_id", "/api-keys/", "API key"),
-    EntityKind("user agent", "UserAgent", "value", "/user-agents/", "User agent"),
-    EntityKind("template", "PromptTemplate", "fingerprint", "/templates/", "Prompt template"),
-    EntityKind("email domain", "EmailDomain", "name", "/email-domains/", "E-mail domain"),
-    EntityKind("org", "Org", "org_id", "/orgs/", "Organisation"),
-)}
-
-# Relationship types of account roll-ups, as the account page names them.
-RELATION_KINDS = {"USED_IP": "address", "SIGNED_UP_FROM": "address", "USED_DEVICE": "device",
-                  "USED_KEY": "api key", "USED_AGENT": "user agent", "PAID_WITH": "payment",
-                  "IN_ORG": "org", "EMAIL_AT": "email domain"}
-
-
-def entity_url(kind: str, key: object) -> str | None:
-    """The page of an entity, or None for a kind without pages."""
-    found = ENTITY_KINDS.get(kind) or ENTITY_KINDS.get(RELATION_KINDS.get(kind, ""))
-    if found is None or key is None:
+def entity_lookup_params(kind: str, key: str) -> dict[str, Any] | None:
+    """Parameters naming one entity, or None when the key cannot be one of that kind."""
+    if kind not in ENTITY_KINDS:
         return None
-    if isinstance(key, Masked):
-        # The opaque token, never the alias or the value: see app/privacy.py.
-        return found.path + "~" + key.token
-    # Keys hold '/' (prefixes, user agents): quoted whole, the route takes a path.
-    return found.path + quote(str(key), safe="")
+    asn = None
+    if kind == "asn":
+        digits = key.upper().removeprefix("AS")
+        if not digits.isdigit() or len(digits) > 10:
+            return None
+        asn = int(digits)
+    elif kind == "address":
+        try:
+            key = parse_ip(key)
+        except BadValue:
+            return None
+    elif kind == "email domain":
+        key = key.lower()
+    return {"kind": kind, "key": key, "asn": asn}
 
 
-def account_url(account_id: str) -> str:
-    return "/accounts/" + quote(account_id, safe="")
+def get_entity(graph: Graph, kind: str, key: str, *, run_id: str | None, page: int,
+               per_page: int) -> dict[str, Any] | None:
+    """An entity with its intel, the accounts using it (a page), their networks and
+    related entities; None when there is no such entity.
 
-
-_BY_LABEL = {k.label: k for k in ENTITY_KINDS.values()}
-
-
-def node_url(labels: frozenset[str] | set[str], props: dict[str, object]) -> str:
-    """The page of a graph node (accounts, networks, entities), or "" when it has none."""
-    if "Account" in labels and props.get("account_id"):
-        return account_url(str(props["account_id"]))
-    if "Network" in labels and props.get("network_id"):
-        url = "/networks/" + quote(str(props["network_id"]), safe="")
-        return url + ("?run=" + quote(str(props["run_id"]), safe="") if props.get("run_id")
-                      else "")
-    for label in sorted(labels):
-        kind = _BY_LABEL.get(label)
-        if kind is not None and props.get(kind.key) is not None:
-            return entity_url(kind.kind, props[kind.key]) or ""
-    return ""
+    `key` may be the opaque token of a masked value (`~...`, from a link).
+    """
+    privacy = privacy_of(graph)
+    resolved = resolve_key(graph, kind, key)
+    if resolved is None:
+        return None
+    params = entity_lookup_params(kind, resolved)
+    if params is None:
+        return None
+    rows = graph.read("explore/entity", **params)
+    if not rows:
+        return None
+    entity = {**rows[0]["entity"], "kind": kind, "key": params["key"],
+              "title": ENTITY_KINDS[kind].title, "asn": rows[0]["asn"],
+              "as_org": rows[0]["as_org"], "prefix": rows[0]["prefix"]}
+    found = graph.read("explore/entity_accounts", run_id=run_id or "", skip=(page - 1) * per_page,
+                       limit=per_page, **params)[0]
+    if kind in MASKED_KINDS:
+        masked = privacy.mask(kind, params["key"], found["total"])
+        entity["key"] = entity[ENTITY_KINDS[kind].key] = masked
+    found["accounts"].sort(key=lambda a: (-(a["sessions"] or 0), a["account_id"]))
+    entity["accounts"] = Page(found["accounts"], page, per_page, found["total"])
+    entity["networks"] = sorted(found["networks"], key=lambda n: (-n["accounts"],
+                                                                  n["network_id"]))
+    entity["related"] = graph.read("explore/entity_related", limit=50, **params)
+    return entity

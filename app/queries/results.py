@@ -15,7 +15,7 @@ from typing import Any
 
 from neo4j.graph import Node, Path, Relationship
 
-from app.explore.entities import entity_url, node_url
+from app.kinds import entity_url, node_url
 from app.privacy import Masked, mask_mapping
 
 # Values to show masked (payment tokens, personal e-mail domains), by value.

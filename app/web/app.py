@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import __version__
 from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
-from app.explore.entities import account_url, entity_url
+from app.kinds import account_url, entity_url
 from app.privacy import Masked
 from app.web import admin, cases, pages, queries, tokens
 from app.web.headers import SecurityHeaders

@@ -18,7 +18,7 @@ from app.auth.users import User
 from app.cases.analysis import ENTITY_KINDS, KIND_LABELS
 from app.cases.exports import FORMATS, export_case
 from app.cases.markdown import render_note
-from app.cases.svg import activity_svg, hours_svg, network_svg
+from app.cases.view import case_view
 from app.paging import Page
 from app.web.api_models import CaseDocument, CaseList, CaseOpened, EvidencePinned
 from app.web.pages import render
@@ -110,26 +110,22 @@ def case_page(request: Request, user: Analyst, case_id: str,
     graph = graph_of(request)
     with _errors():
         case = cases.get_case(graph, case_id)
-    members = cases.case_members(graph, case_id)
-    content_members = Page(members[(page - 1) * per_page:page * per_page], page,
-                                     per_page, len(members))
-    entities, links = cases.shown_entities(graph, cases.case_entities(graph, case_id),
-                                           case["analysis"].get("links", {}))
-    summary = cases.summarise(members, entities, case["analysis"], case["snapshot"])
-    activity = case["analysis"].get("activity", {})
+    content = cases.case_content(graph, case_id, case=case)
+    view = case_view(graph, content, activity_size={"width": 520, "height": 190})
+    members = view["members"]
+    shown = Page(members[(page - 1) * per_page:page * per_page], page, per_page,
+                 len(members))
     return render(request, "case.html", {
-        "case": case, "summary": summary, "members": content_members,
-        "entities": entities, "notes": cases.case_notes(graph, case_id),
-        "evidence": cases.case_evidence(graph, case_id),
+        "case": case, "summary": view["summary"], "members": shown,
+        "entities": view["entities"], "notes": content["notes"],
+        "evidence": content["evidence"],
         "timeline": list(reversed(cases.timeline(graph, case_id))),
         "filters": {"per_page": per_page}, "statuses": cases.STATUSES,
         "status_labels": cases.STATUS_LABELS, "priorities": cases.PRIORITIES,
         "entity_kinds": ENTITY_KINDS, "kind_labels": KIND_LABELS, "formats": FORMATS,
         "render_note": render_note,
-        "graph_svg": network_svg(members, entities, links),
-        "activity_svg": activity_svg(activity.get("days", []), activity.get("signups", []),
-                                     width=520, height=190),
-        "hours_svg": hours_svg(activity.get("hours", [0] * 24)),
+        "graph_svg": view["graph_svg"], "activity_svg": view["activity_svg"],
+        "hours_svg": view["hours_svg"],
     }, block="members")
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from app import explore
 from app.auth.signin import sign_in, sign_out
 from app.auth.users import User
-from app.explore.entities import ENTITY_KINDS
+from app.kinds import ENTITY_KINDS
 from app.memo import Memo
 from app.privacy import BadToken
 from app.web.api_models import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from app.explore.entities import account_url, entity_url
+from app.kinds import account_url, entity_url
 
 # Beyond this many nodes the picture collapses into groups.
 PICTURE_NODES = 300
