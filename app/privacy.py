@@ -27,13 +27,13 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
-# Kinds masked whatever their spread, and kinds masked while few accounts share them.
-ALWAYS_MASKED = frozenset({"payment"})
-MASKED_WHEN_RARE = frozenset({"email domain"})
+from app.kinds import ALWAYS_MASKED, MASKED_WHEN_RARE, kind_of
+
+# Kinds masked whatever their spread, and kinds masked while few accounts share them
+# (app/kinds.py says which).
 MASKED_KINDS = ALWAYS_MASKED | MASKED_WHEN_RARE
 DEFAULT_MIN_ACCOUNTS = 5
 
-_ALIAS_PREFIX = {"payment": "pay", "email domain": "mail"}
 _TOKEN_MAX = 600  # characters; a real token of a 200-character value is ~300
 
 
@@ -81,7 +81,8 @@ class Privacy:
     def alias(self, kind: str, value: str) -> str:
         digest = hmac.new(self._alias_key, f"{kind}\x00{value}".encode(), "sha256").digest()
         code = base64.b32encode(digest[:5]).decode()
-        return f"{_ALIAS_PREFIX.get(kind, 'id')}-{code}"
+        found = kind_of(kind)
+        return f"{found.alias if found else 'id'}-{code}"
 
     def mask(self, kind: str, value: Any, accounts: int | None = None) -> Any:
         """The value as it may be shown: a `Masked` alias, or the value itself."""

@@ -98,7 +98,15 @@ def test_open_a_case_from_the_network_page_and_work_it(loaded: Graph,
     assert case.select_one("h1").get_text(" ", strip=True).startswith(f"Network {network_id}")
     members = case.select("#members tbody tr")
     assert members and len(members) == min(50, cases.get_case(loaded, case_id)["members_count"])
-    assert case.select("#entities tbody tr")
+    rows = case.select("#entities tbody tr")
+    assert rows
+    # Every shared entity links to its page (kinds stored as "ip" too).
+    links = [row.select("td")[1].select_one("a") for row in rows]
+    assert all(link is not None and link["href"].startswith("/") for link in links)
+    addresses = [link for row, link in zip(rows, links, strict=True)
+                 if row.select("td")[0].text == "Address"]
+    assert addresses and all(a["href"].startswith("/addresses/") for a in addresses)
+    assert client.get(addresses[0]["href"]).status_code == 200
     assert {a.text for a in case.select(".exports a")} >= {"PDF dossier", "STIX 2.1"}
 
     client.post(f"{url}/update", data={"csrf_token": token, "status": "confirmed",
@@ -124,8 +132,9 @@ def test_open_a_case_from_the_network_page_and_work_it(loaded: Graph,
     unlink = {i["name"]: i["value"] for i in case.select("#entities tbody form input")[:4]}
     assert unlink["action"] == "remove"
     client.post(f"{url}/entities", data={**unlink, "csrf_token": token})
-    keys = [td.text for td in soup(client.get(url)).select("#entities tbody td.mono")]
-    assert unlink["key"] not in keys
+    keys = [row.select("td")[1].get_text(strip=True)
+            for row in soup(client.get(url)).select("#entities tbody tr")]
+    assert keys and unlink["key"] not in keys
     bad = client.post(f"{url}/entities", data={"csrf_token": token, "kind": "ip",
                                                "key": "203.0.113.254"})
     assert bad.status_code == 422 and "no ip" in bad.text

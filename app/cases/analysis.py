@@ -10,17 +10,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from app.kinds import CASE_KIND_OF_LINK, CASE_KINDS
+
 # Relationship of an account to an entity -> the entity's kind in a case.
-KIND_OF_LINK = {
-    "USED_IP": "ip", "SIGNED_UP_FROM": "ip", "USED_DEVICE": "device", "USED_KEY": "api_key",
-    "USED_AGENT": "user_agent", "PAID_WITH": "payment",
-}
-ENTITY_KINDS = ("ip", "prefix", "device", "payment", "api_key", "user_agent", "template")
-KIND_LABELS = {
-    "ip": "Address", "prefix": "Address prefix", "device": "Device fingerprint",
-    "payment": "Payment token", "api_key": "API key", "user_agent": "User agent",
-    "template": "Prompt template",
-}
+KIND_OF_LINK = CASE_KIND_OF_LINK
+# A case's kinds (their stored spelling) and their column headings.
+ENTITY_KINDS = tuple(CASE_KINDS)
+KIND_LABELS = {name: kind.long_title for name, kind in CASE_KINDS.items()}
 # Most entities of one kind kept in a case's automatic infrastructure.
 PER_KIND = 150
 

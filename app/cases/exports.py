@@ -20,6 +20,7 @@ from app.cases.analysis import KIND_OF_LINK
 from app.cases.content import canonical_json, case_content, case_members, content_digest
 from app.db.graph import Graph
 from app.errors import HydrascopeError
+from app.kinds import CASE_KINDS
 
 FORMATS = {
     "pdf": ("application/pdf", "pdf"),
@@ -132,8 +133,9 @@ def indicator_pattern(kind: str, key: str) -> str | None:
     return None
 
 
-INDICATOR_NAMES = {"ip": "Address", "prefix": "Address prefix", "user_agent": "User agent",
-                   "device": "Device fingerprint", "template": "Prompt template (SimHash)"}
+# How an indicator names its entity: the case's heading (a template is its SimHash).
+INDICATOR_NAMES = {**{name: kind.long_title for name, kind in CASE_KINDS.items()},
+                   "template": "Prompt template (SimHash)"}
 
 
 def stix_bundle(content: dict[str, Any]) -> str:

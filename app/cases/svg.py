@@ -13,16 +13,14 @@ from typing import Any
 import networkx as nx
 from markupsafe import Markup, escape
 
-KIND_COLOURS = {
-    "account": "#4a5a6a", "ip": "#c0392b", "prefix": "#e67e22", "device": "#8e44ad",
-    "payment": "#16a085", "api_key": "#2c7fb8", "user_agent": "#7f8c8d",
-    "template": "#b8860b", "more": "#bdc3c7",
-}
-KIND_NAMES = {
-    "account": "account", "ip": "address", "prefix": "prefix", "device": "device",
-    "payment": "payment token", "api_key": "API key", "user_agent": "user agent",
-    "template": "prompt template", "more": "accounts not drawn",
-}
+from app.kinds import CASE_KINDS
+
+# Colours and legend names: accounts, a case's kinds (app/kinds.py), the "+N" node.
+KIND_COLOURS = {"account": "#4a5a6a",
+                **{name: kind.colour or "#999999" for name, kind in CASE_KINDS.items()},
+                "more": "#bdc3c7"}
+KIND_NAMES = {"account": "account", **{name: kind.noun for name, kind in CASE_KINDS.items()},
+              "more": "accounts not drawn"}
 # The drawing stays readable (and quick) whatever the case's size.
 MAX_ENTITIES = 40
 MAX_NODES = 300

@@ -14,8 +14,8 @@ from typing import Any
 from app.addresses import prefix_of
 from app.detect.evidence import Evidence
 from app.graphview import PICTURE_NODES, network_picture
+from app.kinds import kind_of
 
-ENTITY_KINDS = {"device": "device", "api_key": "api key", "user_agent": "user agent"}
 # Kinds drawn in the graph view (the picture of a network).
 PICTURE_KINDS = ("address", "device", "payment", "api key")
 PER_KIND = 10
@@ -30,7 +30,8 @@ def member_uses(evidence: Evidence, members: set[int]) -> dict[int, list[Use]]:
         if account in members:
             uses[account].append(("address", address, sessions))
     for kind, rows in evidence.entity_uses.items():
-        name = ENTITY_KINDS.get(kind, kind)
+        found = kind_of(kind)
+        name = found.name if found else kind
         for account, key, sessions in rows:
             if account in members:
                 uses[account].append((name, key, sessions))

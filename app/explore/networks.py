@@ -12,7 +12,7 @@ from urllib.parse import quote
 from app.db.graph import Graph
 from app.explore.masking import mask_picture, privacy_of
 from app.graphview import PICTURE_NODES, network_picture
-from app.kinds import entity_url
+from app.kinds import INFRASTRUCTURE_KINDS, entity_url
 from app.memo import memoised
 from app.paging import Page, parse_json
 
@@ -77,12 +77,6 @@ def network_members(graph: Graph, run_id: str, network_id: str, *, sort: str,
                       skip=(page - 1) * per_page, limit=per_page)
     return Page(rows[0]["members"], page, per_page, total)
 
-
-# Kinds of shared infrastructure, in page order, with their plural names.
-INFRASTRUCTURE_KINDS = {"address": "Addresses", "prefix": "Prefixes",
-                        "asn": "Autonomous systems", "proxy provider": "Proxy providers",
-                        "device": "Devices", "payment": "Payment tokens", "api key": "API keys",
-                        "user agent": "User agents", "template": "Prompt templates"}
 
 
 def network_infrastructure(graph: Graph, run_id: str, network_id: str,

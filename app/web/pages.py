@@ -401,9 +401,9 @@ def api_network_graph(request: Request, user: Viewer, network_id: str, run: RunI
 
 
 for _kind, _spec in ENTITY_KINDS.items():
-    router.add_api_route(_spec.path + "{key:path}", _entity_page(_kind), methods=["GET"],
+    router.add_api_route(f"{_spec.path}{{key:path}}", _entity_page(_kind), methods=["GET"],
                          include_in_schema=False, name=f"{_kind} page")
-    api.add_api_route(_spec.path + "{key:path}", _entity_api(_kind), methods=["GET"],
+    api.add_api_route(f"{_spec.path}{{key:path}}", _entity_api(_kind), methods=["GET"],
                       name=f"{_kind}", summary=f"One {_spec.title.lower()}",
                       response_model=Entity, responses=NOT_FOUND)
 
