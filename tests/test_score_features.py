@@ -1614,3 +1614,32 @@ def test_a_ring_cut_in_two_takes_back_the_accounts_on_its_own_cards() -> None:
     ctx = world.context()
     (found,), left = _close_over_marks(ctx, [ordinary[:3]], ordinary[3:])
     assert found == ordinary[:3] and left == ordinary[3:]
+
+
+def test_a_ring_inside_a_big_group_is_drawn_by_its_own_cards() -> None:
+    from app.detect.run import DetectParams, _cores_that_stand_out
+
+    world = World(seed=49)
+    background = world.background(400)
+    facts = dict(sessions=40, requests=2_000, reasoning=30, output=2_000 * 1_500, days=30,
+                 categories={s: 4 for s in CATEGORIES[:10]})
+    # Eight heads on two cards, one head holding both: one connected ring.
+    ring = heavy(world, "ringa", n=5, payment="pm-ring-a", **facts) + \
+        heavy(world, "ringb", n=3, payment="pm-ring-b", **facts)
+    world.ev.entity_uses["device"] += [(ring[0], "dev-ring", 3), (ring[5], "dev-ring", 3)]
+    # An ordinary team on one card of its own, in the same big group.
+    team = heavy(world, "team", n=8, payment="pm-team")
+    ctx = world.context()
+    group = sorted(background[:60] + ring + team)
+    found, rest = _cores_that_stand_out(ctx, group, DetectParams())
+    assert found == [sorted(ring)]
+    assert rest == sorted(set(group) - set(ring))
+    # Without the device, the two cards are two cores; each is scored alone.
+    world.ev.entity_uses["device"] = [u for u in world.ev.entity_uses["device"]
+                                      if u[1] != "dev-ring"]
+    ctx = world.context()
+    found, _rest = _cores_that_stand_out(ctx, group, DetectParams())
+    assert sorted(ring[:5]) in found and sorted(team) not in found
+    # A group with no core of its own entities stays whole.
+    plain = sorted(background[:60])
+    assert _cores_that_stand_out(ctx, plain, DetectParams()) == ([], plain)

@@ -57,6 +57,10 @@ class DetectParams:
     # and the rings found inside it are kept when they score as networks.
     refine_depth: int = 3
     refine_factor: float = 2.0
+    # Before a finer cut, the members a group's own cards, devices, keys or
+    # template families tie together are scored by themselves (a ring inside
+    # a big shared exit that a finer cut shatters).
+    marked_cores: bool = True
     # Rounds of measuring again without the networks already found.
     rerank_rounds: int = 3
     projection: ProjectionParams = field(default_factory=ProjectionParams)
@@ -186,6 +190,8 @@ def _split(ctx: ScoringContext, sub: Projection, group: list[int], params: Detec
         else:
             rest.extend(part)
     out, rest = _close_over_marks(ctx, out, rest)
+    if not out and params.marked_cores:
+        out, rest = _cores_that_stand_out(ctx, group, params)
     if not out:
         # Nothing stands out at this resolution: look once more, finer.
         big = [part for part in parts if tuple(part) in promising]
@@ -199,6 +205,40 @@ def _split(ctx: ScoringContext, sub: Projection, group: list[int], params: Detec
     if len(rest) > 1:
         out.append(sorted(rest))
     return out
+
+
+def _cores_that_stand_out(ctx: ScoringContext, group: list[int], params: DetectParams
+                          ) -> tuple[list[list[int]], list[int]]:
+    """The rings of `group` that its own entities draw: members joined by the
+    cards, devices, keys and template families that are the group's own (most
+    of their users inside it), in connected sets of at least the least
+    network size, each kept when it scores as a network by itself; and the
+    rest of the group."""
+    whole = Group(group, [ctx.evidence.accounts[m] for m in group], ctx.evidence,
+                  ctx.projection, ctx.ref, ctx.params.wave_hours)
+    parent = {m: m for m in group}
+
+    def root(m: int) -> int:
+        while parent[m] != m:
+            parent[m] = parent[parent[m]]
+            m = parent[m]
+        return m
+
+    for kind in MARKED_SHARING:
+        for clique in whole.own_cliques(kind):
+            first = root(clique[0])
+            for m in clique[1:]:
+                parent[root(m)] = first
+    sets: dict[int, list[int]] = {}
+    for m in group:
+        sets.setdefault(root(m), []).append(m)
+    cores = [sorted(s) for s in sets.values()
+             if params.scoring.min_size <= len(s) <= len(group) // 2]
+    if not cores:
+        return [], group
+    found = [c.members for c in score_groups(ctx, cores) if c.flagged]
+    taken = {m for core in found for m in core}
+    return _close_over_marks(ctx, found, [m for m in group if m not in taken])
 
 
 def _close_over_marks(ctx: ScoringContext, found: list[list[int]], rest: list[int]
