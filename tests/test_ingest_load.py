@@ -210,6 +210,28 @@ def test_later_export_updates_status_and_adds_sessions(graph: Graph, tmp_path: P
     assert a2["s"] == "banned"
 
 
+def test_a_new_account_naming_a_session_id_the_graph_holds(graph: Graph,
+                                                           tmp_path: Path) -> None:
+    """A session of a new account whose id the graph already holds (under another
+    account) is skipped as already loaded; the rest of the batch is written."""
+    load_directory(graph, write_set(tmp_path / "one", "csv"), tmp_path / "r.csv",
+                   progress=False)
+    later = tmp_path / "two"
+    write_table(later, ACCOUNTS, [{"account_id": "b1", "created_at": "2026-04-01T00:00:00Z"}])
+    write_table(later, SESSIONS, [dict(SESSION_ROWS[0], account_id="b1"),  # s0 is a1's
+                                  dict(SESSION_ROWS[1], session_id="s-b1", account_id="b1")])
+    report = load_directory(graph, later, tmp_path / "r2.csv", progress=False)
+    assert report.tables["sessions"].new == 1
+    rows = graph.run_text("MATCH (a:Account)-[:HAS_SESSION]->(s:Session) "
+                          "WHERE s.session_id IN ['s0', 's-b1'] "
+                          "RETURN s.session_id AS s, a.account_id AS a ORDER BY s")
+    assert rows == [{"s": "s-b1", "a": "b1"}, {"s": "s0", "a": "a1"}]
+    b1 = graph.run_text("MATCH (a:Account {account_id: 'b1'}) RETURN a.sessions AS n, "
+                        "COUNT { (a)-[:USED_IP]->() } AS ips")[0]
+    assert b1 == {"n": 1, "ips": 1}
+    assert counts(graph)["Session"] == 13
+
+
 def test_each_broken_row_is_rejected_and_the_rest_loads(graph: Graph, tmp_path: Path) -> None:
     sessions = [dict(r) for r in SESSION_ROWS[:3]]
     sessions += [
