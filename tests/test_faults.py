@@ -6,6 +6,7 @@ or doubled; an interrupted detection run leaves the previous run in place."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -133,14 +134,25 @@ def test_interrupted_detection_keeps_the_previous_run(own_server: ManagedNeo4j,
         "RETURN r.run_id AS run_id, count(n) AS networks")
     detector = subprocess.Popen([str(ENTRY_POINT), "detect"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
+    said = []
     try:
-        time.sleep(2.0)
+        # Held still once it has read the evidence (its progress is on stderr),
+        # so the server is gone before it writes, however fast it computes.
+        assert detector.stderr is not None
+        for line in detector.stderr:
+            said.append(line)
+            if line.startswith("detect: read took"):
+                break
+        detector.send_signal(signal.SIGSTOP)
         own_server.stop()
-        _out, err = detector.communicate(timeout=120)
+        detector.send_signal(signal.SIGCONT)
+        _out, rest = detector.communicate(timeout=120)
     finally:
         if detector.poll() is None:
             detector.kill()
         own_server.start()
+    err = "".join(said) + rest
+    assert any(line.startswith("detect: read took") for line in said), err
     assert detector.returncode != 0 and "Traceback" not in err
     after = own_graph.run_text(
         "MATCH (r:DetectionRun {status: 'complete'}) "
