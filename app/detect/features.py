@@ -412,6 +412,28 @@ class Group:
             self._cliques[kind] = self._find_cliques(kind)
         return self._cliques[kind]
 
+    def marked_components(self) -> list[list[int]]:
+        """The members joined by the group's own cards, devices, keys and
+        template families (`MARKED_SHARING`), as connected sets in member order;
+        a member sharing none of them is a set of its own."""
+        parent = {m: m for m in self.members}
+
+        def root(m: int) -> int:
+            while parent[m] != m:
+                parent[m] = parent[parent[m]]
+                m = parent[m]
+            return m
+
+        for kind in MARKED_SHARING:
+            for clique in self.own_cliques(kind):
+                first = root(clique[0])
+                for m in clique[1:]:
+                    parent[root(m)] = first
+        components: dict[int, list[int]] = {}
+        for m in self.members:
+            components.setdefault(root(m), []).append(m)
+        return list(components.values())
+
     def _find_cliques(self, kind: str) -> list[list[int]]:
         per_account = self.ref.keys_of.get(kind, {})
         users = self.ref.users.get(kind, Counter())

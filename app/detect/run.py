@@ -216,23 +216,7 @@ def _cores_that_stand_out(ctx: ScoringContext, group: list[int], params: DetectP
     rest of the group."""
     whole = Group(group, [ctx.evidence.accounts[m] for m in group], ctx.evidence,
                   ctx.projection, ctx.ref, ctx.params.wave_hours)
-    parent = {m: m for m in group}
-
-    def root(m: int) -> int:
-        while parent[m] != m:
-            parent[m] = parent[parent[m]]
-            m = parent[m]
-        return m
-
-    for kind in MARKED_SHARING:
-        for clique in whole.own_cliques(kind):
-            first = root(clique[0])
-            for m in clique[1:]:
-                parent[root(m)] = first
-    sets: dict[int, list[int]] = {}
-    for m in group:
-        sets.setdefault(root(m), []).append(m)
-    cores = [sorted(s) for s in sets.values()
+    cores = [sorted(s) for s in whole.marked_components()
              if params.scoring.min_size <= len(s) <= len(group) // 2]
     if not cores:
         return [], group

@@ -46,7 +46,6 @@ from app.detect.features import (
     INSTITUTIONAL,
     INTENT_MEASURES,
     MARK_KINDS,
-    MARKED_SHARING,
     PROXY_TYPES,
     Feature,
     Group,
@@ -265,29 +264,14 @@ def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
     (the network's body) keeps its marks; another keeps them when its
     members' own extraction profile is halfway from ordinary (one half) to
     the mark of their own (`own_intent`)."""
-    holders = [m for m in group.members if own[m]]
-    if not holders:
+    components = [held for held in ([m for m in c if own[m]]
+                                    for c in group.marked_components()) if held]
+    if not components:
         return
-    parent = {m: m for m in holders}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for kind in MARKED_SHARING:
-        for clique in group.own_cliques(kind):
-            root = find(clique[0])
-            for m in clique[1:]:
-                parent[find(m)] = root
-    components: dict[int, list[int]] = defaultdict(list)
-    for m in holders:
-        components[find(m)].append(m)
     bar = (0.5 + ctx.params.own_intent) / 2
     profile = ctx.ref.own_intent
-    body = max(components.values(), key=len)
-    for component in components.values():
+    body = max(components, key=len)
+    for component in components:
         if component is body or float(profile[component].mean()) >= bar:
             continue
         for m in component:
