@@ -226,6 +226,61 @@ def load(ctx: click.Context, directory: Path, rejects: Path | None, as_json: boo
     click.echo(f"loaded in {report.seconds:.1f}s")
 
 
+@main.command()
+@click.argument("inbox_dir", metavar="INBOX", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds between looks at the inbox.")
+@click.option("--settle", default=30.0, show_default=True, type=click.FloatRange(0, 86_400),
+              help="A folder without a READY file is taken once nothing in it has changed "
+                   "for this many seconds.")
+@click.option("--once", is_flag=True, help="Process the complete batches there now, then exit.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per batch on stdout (batch, status, moved_to, load_id, "
+                   "reason, report).")
+@click.pass_context
+def watch(ctx: click.Context, inbox_dir: Path, interval: float, settle: float, once: bool,
+          as_json: bool) -> None:
+    """Load each complete batch folder that arrives in INBOX, in arrival order.
+
+    A batch holds any subset of the ingest tables; it moves to INBOX/done/ when
+    loaded, or to INBOX/failed/ with a REJECTED.txt saying why. SIGTERM or Ctrl-C
+    finishes the current batch and exits.
+    """
+    from app.db.graph import open_graph
+    from app.watch import BatchOutcome, GraphUnavailable, Stop
+    from app.watch import watch as run_watch
+
+    def said(outcome: BatchOutcome) -> None:
+        if as_json:  # one line per batch, as it happens (stdout may be a pipe)
+            click.echo(json.dumps(outcome.as_dict(), sort_keys=True, default=str))
+            sys.stdout.flush()
+            return
+        if outcome.status == "failed":
+            click.echo(f"batch {outcome.name}: refused ({outcome.reason}) -> {outcome.moved_to}")
+            sys.stdout.flush()
+            return
+        tables = outcome.report.get("tables", {})
+        parts = ", ".join(f"{name} {t['loaded']:,} ({t['new']:,} new"
+                          + (f", {t['rejected']:,} rejected" if t["rejected"] else "") + ")"
+                          for name, t in tables.items())
+        again = " (loaded before a restart)" if outcome.resumed else ""
+        click.echo(f"batch {outcome.name}: {parts or 'loaded'}{again} -> {outcome.moved_to}")
+        sys.stdout.flush()
+
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    stop = Stop()
+    with open_graph(settings) as graph, stop.on_signals():
+        if not once:
+            say(f"watching {inbox_dir} every {interval:g}s (settle {settle:g}s); "
+                "Ctrl-C finishes the current batch and stops")
+        try:
+            run_watch(graph, inbox_dir, interval=interval, settle=settle, once=once, stop=stop,
+                      on_batch=said, on_wait=say)
+        except GraphUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+
+
 # -- detect -----------------------------------------------------------------
 
 

@@ -31,6 +31,12 @@ def test_compose_file_parses_and_wires_the_app_to_a_healthy_neo4j() -> None:
     assert app["environment"]["NEO4J_URI"] == "bolt://neo4j:7687"
     assert app["environment"]["NEO4J_PASSWORD"] == "s3cret-pass"
     assert (PROJECT_ROOT / "Dockerfile").is_file()
+    watcher = config["services"]["hydrascope-watch"]
+    assert watcher["command"][:2] == ["hydrascope", "watch"]
+    assert watcher["depends_on"]["neo4j"]["condition"] == "service_healthy"
+    assert watcher["environment"]["NEO4J_URI"] == "bolt://neo4j:7687"
+    assert any((v if isinstance(v, str) else v.get("source", "")).startswith("inbox")
+               for v in watcher["volumes"])
 
 
 @pytest.mark.parametrize("missing", ["NEO4J_PASSWORD", "HYDRASCOPE_SECRET_KEY"])

@@ -15,7 +15,7 @@ from app.db.graph import Graph
 from app.detect.evidence import read_evidence
 from app.ingest import load_directory
 from app.ingest import validate as validate_module
-from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS
+from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS, clean_row
 from app.ingest.shape import graph_shape
 from app.ingest.transactional import TransactionWriter
 from app.synth.tables import write_table
@@ -330,3 +330,22 @@ def test_bulk_import_refuses_a_graph_with_data(graph: Graph, tmp_path: Path) -> 
     load_directory(graph, directory, tmp_path / "r.csv", progress=False)
     with pytest.raises(Exception, match="needs an empty graph"):
         load_directory(graph, directory, tmp_path / "r.csv", progress=False, bulk=True)
+
+
+def test_the_writer_skips_the_existing_sessions_read_only_for_accounts_it_created(
+        graph: Graph) -> None:
+    writer = TransactionWriter(graph)
+    try:
+        assert not writer._all_created_here({"a"})  # nothing created yet: read first
+        writer._note_created(["a", "b"])
+        writer._note_created(["c"])
+        assert writer._all_created_here({"a", "c"})
+        assert not writer._all_created_here({"a", "z"})  # z may have sessions in the graph
+        raw = {k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+               for k, v in SESSION_ROWS[0].items()}
+        clean, problem = clean_row(SESSIONS, raw)
+        assert clean is not None, problem
+        assert isinstance(writer._sessions_work([dict(clean, account_id="a")]), tuple)
+        assert callable(writer._sessions_work([dict(clean, account_id="z")]))
+    finally:
+        writer.close()

@@ -61,14 +61,16 @@ class Writer(Protocol):
 
 
 def load_directory(graph: Graph, directory: Path, rejects_path: Path,
-                   progress: bool | None = None, writers: int = 2,
-                   bulk: bool = False) -> LoadReport:
+                   progress: bool | None = None, writers: int = 1,
+                   bulk: bool = False, partial: bool = False) -> LoadReport:
     """Load one directory; the report.
 
     With `bulk`, an empty managed graph is filled by Neo4j's offline importer
     (the import-file writer) instead of transactions on `writers` threads.
+    With `partial`, the directory may hold any subset of the tables (a batch of
+    the watched inbox).
     """
-    sources = find_tables(directory)  # missing / ambiguous files fail here
+    sources = find_tables(directory, partial=partial)  # missing / ambiguous files fail here
     writer: Writer
     if bulk:
         from app.db.managed import ManagedNeo4j

@@ -54,8 +54,12 @@ class RawRow:
         return str(self.source)
 
 
-def find_tables(directory: Path) -> dict[str, SourceFile]:
-    """The file of each table in a load directory; errors for missing or ambiguous ones."""
+def find_tables(directory: Path, partial: bool = False) -> dict[str, SourceFile]:
+    """The file of each table in a load directory; errors for missing or ambiguous ones.
+
+    With `partial` (a batch of the watched inbox), any non-empty subset of the
+    tables will do: sessions of accounts already in the graph need no account rows.
+    """
     if not directory.is_dir():
         raise InputError(f"{directory} is not a directory")
     found: dict[str, SourceFile] = {}
@@ -67,13 +71,17 @@ def find_tables(directory: Path) -> dict[str, SourceFile]:
             names = ", ".join(p.name for p, _ in candidates)
             raise InputError(f"{directory}: more than one file for table {table.name} ({names})")
         if not candidates:
-            if table.required_file:
+            if table.required_file and not partial:
                 allowed = ", ".join(f"{table.name}{ext}" for ext in EXTENSIONS)
                 raise InputError(f"{directory}: required table {table.name} is missing "
                                  f"(expected one of {allowed})")
             continue
         path, (encoding, compressed) = candidates[0]
         found[table.name] = SourceFile(table, path, encoding, compressed)
+    if not found:
+        names = ", ".join(t.name for t in TABLES)
+        raise InputError(f"{directory}: holds no table of the ingest contract ({names}, "
+                         f"as {' or '.join(EXTENSIONS)})")
     return found
 
 

@@ -59,7 +59,7 @@ class DuplicateGuard:
 
     def repeated(self, keys: list[str]) -> list[bool]:
         """Per key: True when an earlier key (of this batch or one before) is the same."""
-        digests = np.fromiter((_digest(k) for k in keys), dtype=np.uint64, count=len(keys))
+        digests = key_digests(keys)
         again = np.ones(len(keys), dtype=bool)
         again[np.unique(digests, return_index=True)[1]] = False  # first of each stays
         for run in self._runs:
@@ -80,6 +80,11 @@ class DuplicateGuard:
 def _digest(key: str) -> int:
     return int.from_bytes(
         hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "little")
+
+
+def key_digests(keys: Collection[str]) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """A 64-bit digest per key (8 bytes a key, whatever the ids look like)."""
+    return np.fromiter((_digest(k) for k in keys), dtype=np.uint64, count=len(keys))
 
 
 class Validation:
