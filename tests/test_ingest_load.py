@@ -288,6 +288,10 @@ def test_bulk_import_builds_the_same_graph(graph: Graph, tmp_path: Path, source:
     graph.run_text("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
     bulk = load_directory(graph, directory, tmp_path / "r2.csv", progress=False, bulk=True)
     assert snapshot(graph) == expected
+    # Each account carries the load's mark, as the transactional writer sets it.
+    marks = graph.run_text("MATCH (a:Account) RETURN collect(DISTINCT a.last_load) AS loads, "
+                           "count(a.loaded_at) = count(a) AS timed")[0]
+    assert marks == {"loads": [bulk.load_id], "timed": True} and transactional.load_id
     # Both follow the shape of cypher/ingest/graph.toml: each label has its key,
     # each relationship type joins the labels the shape gives it.
     keys, triples = shape(graph)
@@ -349,3 +353,31 @@ def test_the_writer_skips_the_existing_sessions_read_only_for_accounts_it_create
         assert callable(writer._sessions_work([dict(clean, account_id="z")]))
     finally:
         writer.close()
+
+
+def test_each_account_carries_the_load_that_last_created_or_changed_it(
+        graph: Graph, tmp_path: Path) -> None:
+    first = load_directory(graph, write_set(tmp_path / "one", "csv"), tmp_path / "r.csv",
+                           progress=False)
+
+    def marks() -> dict[str, tuple[str, Any]]:
+        rows = graph.run_text("MATCH (a:Account) RETURN a.account_id AS a, a.last_load AS l, "
+                              "a.loaded_at AS t")
+        return {r["a"]: (r["l"], r["t"]) for r in rows}
+
+    before = marks()
+    assert {load for load, _at in before.values()} == {first.load_id}
+    assert all(at is not None for _load, at in before.values())
+    # The same files again change nothing, the mark included.
+    load_directory(graph, write_set(tmp_path / "one", "csv"), tmp_path / "r2.csv", progress=False)
+    assert marks() == before
+    # A later export: a new session for a1, a changed plan for a2; a3 untouched.
+    later = tmp_path / "two"
+    write_table(later, ACCOUNTS, [dict(ACCOUNT_ROWS[0]), dict(ACCOUNT_ROWS[1], plan="team"),
+                                  dict(ACCOUNT_ROWS[2])])
+    write_table(later, SESSIONS, [dict(SESSION_ROWS[0], session_id="s-later")])
+    second = load_directory(graph, later, tmp_path / "r3.csv", progress=False)
+    after = marks()
+    assert after["a1"][0] == second.load_id and after["a2"][0] == second.load_id
+    assert after["a3"] == before["a3"]
+    assert after["a1"][1] > before["a1"][1]

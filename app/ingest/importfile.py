@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
@@ -224,6 +224,7 @@ class ImportFileWriter:
         self.files: _Files | None = None
         self.spool: _Spool | None = None
         self._report: LoadReport | None = None
+        self._loaded_at = ""
         # One spool write in flight on its own thread (SQLite lets go of the GIL).
         self._spooler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool")
         self._spooling: Future[None] | None = None
@@ -233,6 +234,8 @@ class ImportFileWriter:
             raise LoadError("a bulk load needs an empty graph; this one holds data "
                             "(load without --bulk to add to it)")
         self._report = report
+        # Every account is marked with this load, as the transactional writer does.
+        self._loaded_at = import_time(datetime.now(UTC))
         self.work_dir = self.graph.settings.home / "import" / report.load_id
         shutil.rmtree(self.work_dir, ignore_errors=True)
         self.work_dir.mkdir(parents=True)
@@ -382,7 +385,9 @@ class ImportFileWriter:
         assert self.files is not None and self.spool is not None
         header = [h for _c, h in ACCOUNT_COLUMNS] + [
             *(f"{name}:long" for name, _sql in ACCOUNT_TOTALS), "first_seen:datetime",
-            "last_seen:datetime"]
+            "last_seen:datetime", "last_load", "loaded_at:datetime"]
+        assert self._report is not None
+        mark = (self._report.load_id, self._loaded_at)
         writer = self.files.nodes_of("Account", header)
         totals = [sql for _name, sql in ACCOUNT_TOTALS] + ["min(started)", "max(started)"]
         inner = ", ".join(f"{t} AS t{i}" for i, t in enumerate(totals))
@@ -392,7 +397,7 @@ class ImportFileWriter:
                 f"SELECT a.*, {outer} FROM accounts a LEFT JOIN (SELECT account_id, {inner} "
                 "FROM sessions GROUP BY account_id) t USING (account_id)"):
             writer.writerow([*row[:width], *(c or 0 for c in row[width:-2]),
-                             row[-2], row[-1]])
+                             row[-2], row[-1], *mark])
 
     def _rollup(self, column: str, rel_type: str) -> None:
         assert self.files is not None and self.spool is not None

@@ -55,9 +55,12 @@ class TransactionWriter:
         # the session_id constraint catches), so no read is needed to skip them.
         self._created: list[np.ndarray[Any, np.dtype[np.uint64]]] = []
         self._created_sorted: np.ndarray[Any, np.dtype[np.uint64]] | None = None
+        self._mark: dict[str, Any] = {"load_id": None, "loaded_at": None}
 
     def begin(self, report: LoadReport) -> None:
-        """Nothing to prepare: the graph takes batches as they come."""
+        """The load's mark, set on every account it creates or changes (new rows,
+        new sessions): incremental detection reads "changed since" from it."""
+        self._mark = {"load_id": report.load_id, "loaded_at": datetime.now(UTC)}
 
     def known_accounts(self, ids: Collection[str]) -> set[str]:
         rows = self.graph.read("ingest/existing_accounts", ids=list(ids))
@@ -158,6 +161,7 @@ class TransactionWriter:
         create_q = self.graph.statement(create_name) if create_name else None
         columns = [c.name for c in table.columns]
         stored_name = {"ip": "address"}
+        mark = self._mark if table is ACCOUNTS else {}
 
         def work(tx: Any) -> int:
             current = {rec["key"]: rec["props"]
@@ -165,10 +169,10 @@ class TransactionWriter:
             changed = [p for p in params
                        if not _same(p, current.get(p[key]), columns, stored_name)]
             if create_q is None:
-                return _created(tx, statement, changed)
+                return _created(tx, statement, changed, mark)
             new = [p for p in changed if p[key] not in current]
-            created = (_created(tx, create_q, new)
-                       + _created(tx, statement, [p for p in changed if p[key] in current]))
+            created = (_created(tx, create_q, new, mark)
+                       + _created(tx, statement, [p for p in changed if p[key] in current], mark))
             on_created([p[key] for p in new])
             return created
 
@@ -180,6 +184,7 @@ class TransactionWriter:
         entities_q = self.graph.statement("ingest/session_entities")
         create_q = self.graph.statement("ingest/sessions_create")
         rollups_q = self.graph.statement("ingest/session_rollups")
+        mark = self._mark
         # Prepared here, on the validating thread, while the writers work: in a
         # first load every session is new, so the transaction only sends them.
         params = [session_params(row) for row in rows]
@@ -188,7 +193,7 @@ class TransactionWriter:
         def write(tx: Any, new: list[dict[str, Any]], nodes: dict[str, Any],
                   rollups: dict[str, Any]) -> int:
             tx.run(entities_q, **nodes).consume()
-            tx.run(create_q, rows=new).consume()
+            tx.run(create_q, rows=new, **mark).consume()
             tx.run(rollups_q, **rollups).consume()
             return len(new)
 
@@ -268,11 +273,12 @@ def session_entity_params(rows: list[dict[str, Any]]
     return nodes, rollups
 
 
-def _created(tx: Any, statement: str, rows: list[dict[str, Any]]) -> int:
+def _created(tx: Any, statement: str, rows: list[dict[str, Any]],
+             params: dict[str, Any]) -> int:
     """Run a batch statement over rows (none: nothing to do); how many it created."""
     if not rows:
         return 0
-    return int(tx.run(statement, rows=rows).single(strict=True)["created"])
+    return int(tx.run(statement, rows=rows, **params).single(strict=True)["created"])
 
 
 def _same(row: dict[str, Any], stored: dict[str, Any] | None, columns: list[str],

@@ -1,6 +1,7 @@
 // Upsert a batch of accounts and what they link to (e-mail domain, payment
 // token, org, sign-up address). A later export updates what changed; a
-// value missing from the later export keeps the earlier one.
+// value missing from the later export keeps the earlier one. Each written
+// account is marked with this load (`last_load`, `loaded_at`).
 UNWIND $rows AS row
 OPTIONAL MATCH (known:Account {account_id: row.account_id})
 WITH row, known IS NULL AS created
@@ -22,7 +23,9 @@ SET
   a.org_id = coalesce(row.org_id, a.org_id),
   a.plan = coalesce(row.plan, a.plan),
   a.status = coalesce(row.status, a.status, 'active'),
-  a.status_changed_at = coalesce(row.status_changed_at, a.status_changed_at)
+  a.status_changed_at = coalesce(row.status_changed_at, a.status_changed_at),
+  a.last_load = $load_id,
+  a.loaded_at = $loaded_at
 FOREACH (name IN CASE WHEN row.email_domain IS NULL THEN [] ELSE [row.email_domain] END |
   MERGE (d:EmailDomain {name: name})
   MERGE (a)-[:EMAIL_AT]->(d))

@@ -21,7 +21,9 @@ SET
   a.output_tokens = 0,
   a.reasoning_sessions = 0,
   a.rewrite_sessions = 0,
-  a.refusals = 0
+  a.refusals = 0,
+  a.last_load = $load_id,
+  a.loaded_at = $loaded_at
 WITH a, row
 CALL (a, row) {
   WITH a, row WHERE row.email_domain IS NOT NULL

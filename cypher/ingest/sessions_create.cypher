@@ -1,7 +1,8 @@
 // Create a batch of new sessions (never seen before) under their accounts,
 // link each to its address, device and prompt template (created just
 // before by session_entities), and add them to the accounts' running
-// totals. Times come as microseconds since the epoch (much cheaper to send
+// totals, marked with the load that changed them (`last_load`, `loaded_at`:
+// what incremental detection reads as new or changed). Times come as microseconds since the epoch (much cheaper to send
 // than temporal values) and become datetimes here. The properties are
 // named one by one (a null one is simply not stored): `SET s = map` would
 // make the planner buffer every row (Eager) before the links.
@@ -50,5 +51,7 @@ SET
   a.rewrite_sessions = coalesce(a.rewrite_sessions, 0) + rewrites,
   a.refusals = coalesce(a.refusals, 0) + refusals,
   a.first_seen = CASE WHEN a.first_seen IS NULL OR first_seen < a.first_seen THEN first_seen ELSE a.first_seen END,
-  a.last_seen = CASE WHEN a.last_seen IS NULL OR last_seen > a.last_seen THEN last_seen ELSE a.last_seen END
+  a.last_seen = CASE WHEN a.last_seen IS NULL OR last_seen > a.last_seen THEN last_seen ELSE a.last_seen END,
+  a.last_load = $load_id,
+  a.loaded_at = $loaded_at
 RETURN sum(sessions) AS created;
