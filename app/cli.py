@@ -247,7 +247,7 @@ def watch(ctx: click.Context, inbox_dir: Path, interval: float, settle: float, o
     finishes the current batch and exits.
     """
     from app.db.graph import open_graph
-    from app.watch import BatchOutcome, GraphUnavailable, Stop
+    from app.watch import BatchOutcome, Stop
     from app.watch import watch as run_watch
 
     def said(outcome: BatchOutcome) -> None:
@@ -264,7 +264,9 @@ def watch(ctx: click.Context, inbox_dir: Path, interval: float, settle: float, o
                           + (f", {t['rejected']:,} rejected" if t["rejected"] else "") + ")"
                           for name, t in tables.items())
         again = " (loaded before a restart)" if outcome.resumed else ""
-        click.echo(f"batch {outcome.name}: {parts or 'loaded'}{again} -> {outcome.moved_to}")
+        alerts = f", {len(outcome.alerts)} alert(s)" if outcome.alerts else ""
+        click.echo(f"batch {outcome.name}: {parts or 'loaded'}{again}{alerts} -> "
+                   f"{outcome.moved_to}")
         sys.stdout.flush()
 
     settings = settings_of(ctx)
@@ -274,11 +276,62 @@ def watch(ctx: click.Context, inbox_dir: Path, interval: float, settle: float, o
         if not once:
             say(f"watching {inbox_dir} every {interval:g}s (settle {settle:g}s); "
                 "Ctrl-C finishes the current batch and stops")
-        try:
-            run_watch(graph, inbox_dir, interval=interval, settle=settle, once=once, stop=stop,
-                      on_batch=said, on_wait=say)
-        except GraphUnavailable as exc:
-            raise click.ClickException(str(exc)) from None
+        # With --once, a graph that stops answering is an error (GraphUnavailable).
+        run_watch(graph, inbox_dir, interval=interval, settle=settle, once=once, stop=stop,
+                  on_batch=said, on_wait=say)
+
+
+@main.group()
+def alerts() -> None:
+    """Alerts raised as batches arrive (see hydrascope watch)."""
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(["open", "acknowledged", "closed"]),
+              help="Only alerts of this status.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True,
+              help="A JSON list of objects: alert_id, kind, network_id, accounts, status, "
+                   "created_at, batch, evidence, ...")
+@click.pass_context
+def alerts_list(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+    """List alerts, newest first."""
+    from app.alerts import list_alerts
+    from app.db.graph import open_graph
+
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        rows = list_alerts(graph, status=status, limit=limit)
+    if as_json:
+        click.echo(json.dumps(rows, sort_keys=True, default=str))
+        return
+    if not rows:
+        click.echo("no alerts" + (f" with status {status}" if status else ""))
+        return
+    for row in rows:
+        click.echo(f"{row['alert_id']}  {row['status']:<12} {row['kind']:<22} "
+                   f"network {row['network_id'] or '-':<8} batch {row['batch']}  "
+                   f"{len(row['accounts'])} account(s)  {row['created_at'][:19]}")
+        for sentence in row["evidence"]:
+            click.echo(f"    {sentence}")
+
+
+@alerts.command("ack")
+@click.argument("alert_id")
+@click.option("--by", "actor", default=None, help="Who acknowledges (default: $USER).")
+@click.pass_context
+def alerts_ack(ctx: click.Context, alert_id: str, actor: str | None) -> None:
+    """Acknowledge an alert (recorded with who did it, and audited)."""
+    import getpass
+
+    from app.alerts import set_status
+    from app.db.graph import open_graph
+
+    settings = settings_of(ctx)
+    with open_graph(settings) as graph:
+        before = set_status(graph, alert_id, "acknowledged", actor or getpass.getuser())
+    click.echo(f"{alert_id}: {before} -> acknowledged")
 
 
 # -- detect -----------------------------------------------------------------

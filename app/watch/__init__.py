@@ -3,7 +3,7 @@
 A batch goes through these states, recorded in the graph (`InboxBatch`, by
 folder name and content digest) before the step that follows them:
 
-    loading  ->  loaded  ->  done      (the folder moved to INBOX/done/)
+    loading  ->  loaded  ->  done      (alerts raised, the folder moved to INBOX/done/)
                          \\->  failed    (INBOX/failed/, REJECTED.txt says why)
 
 A restart reads the state: a batch that was `loading` is loaded again (the
@@ -30,7 +30,9 @@ from typing import Any
 
 from neo4j.exceptions import DriverError, Neo4jError
 
+from app.alerts import Alert, raise_banned_infrastructure
 from app.db.graph import Graph
+from app.errors import GraphUnavailable
 from app.ingest import LoadError, load_directory
 from app.ingest.readers import InputError
 from app.watch import inbox
@@ -48,15 +50,12 @@ class BatchOutcome:
     reason: str | None = None
     report: dict[str, Any] = field(default_factory=dict)
     resumed: bool = False  # loaded by an earlier run that stopped before moving it
+    alerts: list[Alert] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"batch": self.name, "status": self.status, "moved_to": self.moved_to,
                 "load_id": self.load_id, "reason": self.reason, "resumed": self.resumed,
-                "report": self.report}
-
-
-class GraphUnavailable(Exception):
-    """The graph stopped answering: the batch stays in the inbox for the next look."""
+                "report": self.report, "alerts": [a.as_dict() for a in self.alerts]}
 
 
 class Stop:
@@ -111,6 +110,11 @@ def process(graph: Graph, arrival: Arrival) -> BatchOutcome:
         else:
             graph.write("watch/batch_taken", batch_key=key, **facts)
             outcome = _load(graph, folder, name, key)
+        if outcome.status == "done" and outcome.load_id:
+            # Again after a restart: an alert names an account for an entity once.
+            latest = graph.read("detect/latest_run")
+            outcome.alerts = raise_banned_infrastructure(
+                graph, outcome.load_id, name, latest[0]["run"]["run_id"] if latest else None)
         _write_notes(folder, outcome)
         moved = inbox.move(folder, inbox.DONE if outcome.status == "done" else inbox.FAILED)
         outcome.moved_to = str(moved)

@@ -1,0 +1,108 @@
+"""Alerts: what a batch that just arrived says an investigator should look at.
+
+Each alert has a kind, the network it concerns (none where there is none),
+the accounts it names, evidence sentences, the batch that caused it, and a
+status (open, acknowledged, closed) with who changed it last. Stored in the
+graph as `(:Alert)-[:ABOUT]->(:Account)`.
+
+Kinds raised so far: `banned_infrastructure` (accounts of a batch share a
+device, a payment token, an API key or a rarely shared address with banned
+accounts). The kinds that need incremental detection (`new_head`,
+`network_growth`, `new_network`) are not raised yet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from app import audit
+from app.db.graph import Graph
+from app.errors import HydrascopeError
+from app.kinds import kind_of
+
+STATUSES = ("open", "acknowledged", "closed")
+KINDS = ("banned_infrastructure", "new_head", "network_growth", "new_network")
+# An address links a batch's accounts to banned ones only while at most this
+# many accounts use it: a carrier NAT, a campus or an office exit is shared by
+# strangers, a residential exit of a proxy pool by a few accounts at a time.
+ADDRESS_ACCOUNTS = 20
+NAMED = 5  # accounts named in one sentence before "and N more"
+
+
+class AlertError(HydrascopeError):
+    """An alert that does not exist, or a status it cannot take."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: str
+    kind: str
+    network_id: str | None
+    accounts: list[str]
+    evidence: list[str]
+    batch: str
+    load_id: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"alert_id": self.alert_id, "kind": self.kind, "network_id": self.network_id,
+                "accounts": self.accounts, "evidence": self.evidence, "batch": self.batch,
+                "load_id": self.load_id, "status": "open"}
+
+
+def _names(ids: list[str]) -> str:
+    shown = ", ".join(ids[:NAMED])
+    return shown + (f" and {len(ids) - NAMED} more" if len(ids) > NAMED else "")
+
+
+def _sentence(kind: str, value: str, accounts: list[str], banned: list[str]) -> str:
+    entity = kind_of(kind)
+    noun = entity.noun if entity else kind
+    # Payment tokens point at people: named by kind only (the alert links the accounts).
+    what = f"a {noun}" if entity and entity.masked == "always" else f"{noun} {value}"
+    users = "account" if len(accounts) == 1 else "accounts"
+    return (f"{len(accounts)} {users} of this batch ({_names(accounts)}) use {what}, "
+            f"also used by {len(banned)} banned account{'' if len(banned) == 1 else 's'} "
+            f"({_names(banned)})")
+
+
+def raise_banned_infrastructure(graph: Graph, load_id: str, batch: str,
+                                run_id: str | None) -> list[Alert]:
+    """One alert per entity of banned accounts that accounts of this load use,
+    naming the accounts no earlier alert named for it; the network is the one the
+    banned accounts were flagged in by run `run_id` (the latest complete run)."""
+    alerts = []
+    for row in graph.read("alerts/banned_infrastructure", load_id=load_id, run_id=run_id,
+                          address_accounts=ADDRESS_ACCOUNTS):
+        accounts, banned = sorted(row["accounts"]), sorted(row["banned"])
+        alert = Alert(f"al-{uuid.uuid4().hex[:12]}", "banned_infrastructure", row["network"],
+                      accounts, [_sentence(row["kind"], row["value"], accounts, banned)],
+                      batch, load_id)
+        graph.write("alerts/create_alert", alert_id=alert.alert_id, kind=alert.kind,
+                    network_id=alert.network_id, accounts=accounts, evidence=alert.evidence,
+                    batch=batch, load_id=load_id, entity_kind=row["kind"], entity=row["value"])
+        audit.record(graph, "watch", "alert.raised", target=alert.alert_id,
+                     details={"kind": alert.kind, "batch": batch, "accounts": len(accounts)})
+        alerts.append(alert)
+    return alerts
+
+
+def list_alerts(graph: Graph, status: str | None = None, skip: int = 0,
+                limit: int = 100) -> list[dict[str, Any]]:
+    """Alerts, newest first (of one status when given)."""
+    if status is not None and status not in STATUSES:
+        raise AlertError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+    return graph.read("alerts/alerts", status=status, skip=skip, limit=limit)
+
+
+def set_status(graph: Graph, alert_id: str, status: str, actor: str) -> str:
+    """Move an alert to `status`, recorded with who did it (and audited); the status before."""
+    if status not in STATUSES:
+        raise AlertError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+    rows = graph.write("alerts/set_status", alert_id=alert_id, status=status, actor=actor)
+    if not rows:
+        raise AlertError(f"no alert {alert_id!r} (hydrascope alerts list shows them)")
+    audit.record(graph, actor, "alert.status", target=alert_id,
+                 details={"from": rows[0]["before"], "to": status})
+    return str(rows[0]["before"])

@@ -1,0 +1,11 @@
+// Store one alert, linked to the accounts it names.
+CREATE (al:Alert {alert_id: $alert_id})
+SET al.kind = $kind, al.status = 'open', al.created_at = datetime(),
+    al.network_id = $network_id, al.accounts = $accounts, al.evidence = $evidence,
+    al.batch = $batch, al.load_id = $load_id, al.entity_kind = $entity_kind,
+    al.entity = $entity, al.status_changed_by = null
+WITH al
+UNWIND $accounts AS account_id
+MATCH (a:Account {account_id: account_id})
+CREATE (al)-[:ABOUT]->(a)
+RETURN count(*) AS linked;
