@@ -21,6 +21,7 @@ from app import audit
 from app.db.graph import Graph
 from app.errors import HydrascopeError
 from app.kinds import kind_of
+from app.paging import Page
 
 STATUSES = ("open", "acknowledged", "closed")
 KINDS = ("banned_infrastructure", "new_head", "network_growth", "new_network")
@@ -61,8 +62,8 @@ def _sentence(kind: str, value: str, accounts: list[str], banned: list[str]) -> 
     noun = entity.noun if entity else kind
     # Payment tokens point at people: named by kind only (the alert links the accounts).
     what = f"a {noun}" if entity and entity.masked == "always" else f"{noun} {value}"
-    users = "account" if len(accounts) == 1 else "accounts"
-    return (f"{len(accounts)} {users} of this batch ({_names(accounts)}) use {what}, "
+    users, verb = ("account", "uses") if len(accounts) == 1 else ("accounts", "use")
+    return (f"{len(accounts)} {users} of this batch ({_names(accounts)}) {verb} {what}, "
             f"also used by {len(banned)} banned account{'' if len(banned) == 1 else 's'} "
             f"({_names(banned)})")
 
@@ -89,11 +90,37 @@ def raise_banned_infrastructure(graph: Graph, load_id: str, batch: str,
 
 
 def list_alerts(graph: Graph, status: str | None = None, skip: int = 0,
-                limit: int = 100) -> list[dict[str, Any]]:
-    """Alerts, newest first (of one status when given)."""
+                limit: int = 100, kind: str | None = None) -> list[dict[str, Any]]:
+    """Alerts, newest first (of one status and kind when given)."""
+    return _alert_rows(graph, status, kind, skip, limit)[0]
+
+
+def alerts_page(graph: Graph, *, status: str | None = None, kind: str | None = None,
+                page: int = 1, per_page: int = 25) -> Page:
+    """One page of alerts, newest first, with the number that match."""
+    rows, total = _alert_rows(graph, status, kind, (page - 1) * per_page, per_page)
+    return Page(rows, page, per_page, total)
+
+
+def _alert_rows(graph: Graph, status: str | None, kind: str | None, skip: int,
+                limit: int) -> tuple[list[dict[str, Any]], int]:
     if status is not None and status not in STATUSES:
         raise AlertError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-    return graph.read("alerts/alerts", status=status, skip=skip, limit=limit)
+    if kind is not None and kind not in KINDS:
+        raise AlertError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    rows = graph.read("alerts/alerts", status=status, kind=kind, skip=skip, limit=limit)
+    if rows:
+        total = rows[0]["total"]
+    else:  # past the last page: still say how many match
+        total = graph.read("alerts/alert_count", status=status, kind=kind)[0]["total"]
+    for row in rows:
+        del row["total"]
+    return rows, total
+
+
+def open_count(graph: Graph) -> int:
+    """How many alerts are open."""
+    return int(graph.read("alerts/open_count")[0]["open"])
 
 
 def set_status(graph: Graph, alert_id: str, status: str, actor: str) -> str:

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from app import explore
+from app.alerts import open_count
 from app.auth.signin import sign_in, sign_out
 from app.auth.users import User
 from app.kinds import ENTITY_KINDS
@@ -74,9 +75,11 @@ def render(request: Request, name: str, context: dict[str, Any], block: str | No
         body = _FRAGMENTS.get(key)
         if body is not None:
             return HTMLResponse(body, status_code=status_code)
-    context = {"user": getattr(request.state, "user", None),
-               "csrf_token": csrf_token(request), **context}
+    user = getattr(request.state, "user", None)
+    context = {"user": user, "csrf_token": csrf_token(request), **context}
     if not fragment:
+        if user is not None and "open_alerts" not in context:  # the top bar's count
+            context["open_alerts"] = open_count(graph_of(request))
         return templates.TemplateResponse(request, name, context, status_code=status_code)
     response = templates.TemplateResponse(request, name, context, status_code=status_code,
                                           block_name=block)
