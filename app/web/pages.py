@@ -310,7 +310,7 @@ class Revealed(BaseModel):
     value: str
 
 
-@api.post("/reveal", dependencies=[Depends(check_csrf)], responses=NOT_FOUND)
+@api.post("/reveal", dependencies=[Depends(check_csrf)], responses=problems(400, 404))
 def api_reveal(request: Request, user: Analyst, body: RevealRequest) -> Revealed:
     """The value behind a masked payment token or personal e-mail domain (analysts;
     audited)."""
