@@ -28,7 +28,7 @@ from app.db.graph import Graph
 from app.ingest.contract import ACCOUNTS, IP_INTEL, SESSIONS, Table
 from app.ingest.report import LoadReport
 from app.ingest.shape import user_agent_key
-from app.ingest.validate import Batch, key_digests
+from app.ingest.validate import Batch, in_sorted, key_digests
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -122,10 +122,7 @@ class TransactionWriter:
             return False
         if self._created_sorted is None:
             self._created_sorted = np.unique(np.concatenate(self._created))
-        known = self._created_sorted
-        digests = key_digests(account_ids)
-        at = np.minimum(np.searchsorted(known, digests), len(known) - 1)
-        return bool(np.all(known[at] == digests))
+        return bool(np.all(in_sorted(self._created_sorted, key_digests(account_ids))))
 
     def _accounts_work(self, rows: list[dict[str, Any]]) -> Callable[[Any], int]:
         params = []

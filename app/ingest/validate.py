@@ -63,8 +63,7 @@ class DuplicateGuard:
         again = np.ones(len(keys), dtype=bool)
         again[np.unique(digests, return_index=True)[1]] = False  # first of each stays
         for run in self._runs:
-            at = np.minimum(np.searchsorted(run, digests), len(run) - 1)
-            again |= run[at] == digests
+            again |= in_sorted(run, digests)
         new = np.sort(digests[~again])
         if len(new):
             self._runs.append(new)
@@ -80,6 +79,13 @@ class DuplicateGuard:
 def _digest(key: str) -> int:
     return int.from_bytes(
         hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "little")
+
+
+def in_sorted(run: np.ndarray[Any, np.dtype[np.uint64]],
+              digests: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Per digest: True when the sorted, non-empty `run` holds it."""
+    at = np.minimum(np.searchsorted(run, digests), len(run) - 1)
+    return np.asarray(run[at] == digests)
 
 
 def key_digests(keys: Collection[str]) -> np.ndarray[Any, np.dtype[np.uint64]]:
