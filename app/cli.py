@@ -236,15 +236,23 @@ def load(ctx: click.Context, directory: Path, rejects: Path | None, as_json: boo
 @click.option("--once", is_flag=True, help="Process the complete batches there now, then exit.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per batch on stdout (batch, status, moved_to, load_id, "
-                   "reason, report).")
+                   "reason, report, alerts, detection, timings).")
+@click.option("--full-every", type=click.FloatRange(0, 10_000, min_open=True), default=None,
+              metavar="HOURS", help="Run a full detection whenever the latest full run is "
+                                    "older than this many hours.")
+@click.option("--no-detect", is_flag=True,
+              help="Only load and raise banned_infrastructure alerts: no incremental "
+                   "detection after each batch.")
 @click.pass_context
 def watch(ctx: click.Context, inbox_dir: Path, interval: float, settle: float, once: bool,
-          as_json: bool) -> None:
+          as_json: bool, full_every: float | None, no_detect: bool) -> None:
     """Load each complete batch folder that arrives in INBOX, in arrival order.
 
     A batch holds any subset of the ingest tables; it moves to INBOX/done/ when
-    loaded, or to INBOX/failed/ with a REJECTED.txt saying why. SIGTERM or Ctrl-C
-    finishes the current batch and exits.
+    loaded, or to INBOX/failed/ with a REJECTED.txt saying why. After each batch
+    an incremental detection run attaches its new and changed accounts to the
+    latest run's networks and raises alerts. SIGTERM or Ctrl-C finishes the
+    current batch and exits.
     """
     from app.db.graph import open_graph
     from app.watch import BatchOutcome, Stop
@@ -265,9 +273,20 @@ def watch(ctx: click.Context, inbox_dir: Path, interval: float, settle: float, o
                           for name, t in tables.items())
         again = " (loaded before a restart)" if outcome.resumed else ""
         alerts = f", {len(outcome.alerts)} alert(s)" if outcome.alerts else ""
-        click.echo(f"batch {outcome.name}: {parts or 'loaded'}{again}{alerts} -> "
+        found = outcome.detection
+        detected = ""
+        if found.get("status") == "complete":
+            detected = (f"; detection {found['run_id']}: {found['attached']:,} attached, "
+                        f"{found['new_networks']:,} new networks")
+        elif found.get("status") == "skipped":
+            detected = f"; no detection ({found['reason']})"
+        click.echo(f"batch {outcome.name}: {parts or 'loaded'}{again}{alerts}{detected} -> "
                    f"{outcome.moved_to}")
         sys.stdout.flush()
+
+    def full(result: Any) -> None:
+        say(f"full detection run {result.run_id}: {result.flagged_networks:,} suspected "
+            f"networks, {result.flagged_accounts:,} accounts flagged")
 
     settings = settings_of(ctx)
     prepare_graph(settings)
@@ -278,7 +297,8 @@ def watch(ctx: click.Context, inbox_dir: Path, interval: float, settle: float, o
                 "Ctrl-C finishes the current batch and stops")
         # With --once, a graph that stops answering is an error (GraphUnavailable).
         run_watch(graph, inbox_dir, interval=interval, settle=settle, once=once, stop=stop,
-                  on_batch=said, on_wait=say)
+                  detect=not no_detect, full_every=full_every, on_batch=said, on_wait=say,
+                  on_full=full)
 
 
 @main.group()
@@ -359,15 +379,22 @@ def with_detect_options(f: Any) -> Any:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print only the run summary as JSON.")
+@click.option("--incremental", is_flag=True,
+              help="Attach the accounts new or changed since the latest run to its networks "
+                   "(or gather them into new ones) instead of finding communities anew.")
 @with_detect_options
 @click.pass_context
-def detect(ctx: click.Context, as_json: bool, algorithm: str, resolution: float) -> None:
+def detect(ctx: click.Context, as_json: bool, incremental: bool, algorithm: str,
+           resolution: float) -> None:
     """Find, score and record suspected hydra networks as a new detection run."""
     from app.db.graph import open_graph
     from app.detect.run import run_detection
 
     settings = settings_of(ctx)
     prepare_graph(settings)
+    if incremental:
+        _detect_incremental(settings, as_json, resolution)
+        return
     with open_graph(settings) as graph:
         result = run_detection(graph, _detect_params(algorithm, resolution),
                                say=(lambda _m: None) if as_json else say)
@@ -382,6 +409,31 @@ def detect(ctx: click.Context, as_json: bool, algorithm: str, resolution: float)
     c = result.changes
     click.echo(f"since the previous run: {c['continued']} networks continued, {c['new']} new, "
                f"{c['joined']} accounts joined, {c['left']} left, {c['new_heads']} new heads")
+
+
+def _detect_incremental(settings: Any, as_json: bool, resolution: float) -> None:
+    from app.db.graph import open_graph
+    from app.detect.attach import AttachParams
+    from app.detect.incremental import run_incremental
+
+    with open_graph(settings) as graph:
+        result = run_incremental(graph, AttachParams(resolution=resolution),
+                                 say=(lambda _m: None) if as_json else say)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), sort_keys=True, default=str))
+        return
+    if result.status == "nothing-new":
+        click.echo(f"nothing new since run {result.parent}: no run written")
+        return
+    click.echo(f"run {result.run_id} (incremental on {result.parent}, {result.status}): "
+               f"{result.changed:,} accounts new or changed, {result.attached:,} attached, "
+               f"{len(result.new_networks):,} new networks")
+    for change in result.networks:
+        what = "new network" if change.new else f"{change.size_before:,} -> {change.size:,}"
+        heads = f", {len(change.new_heads)} new heads" if change.new_heads else ""
+        click.echo(f"  {change.network_id}: {what}{heads}")
+    click.echo("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
+               + f"; peak memory {result.peak_rss_mib:,.0f} MiB")
 
 
 @main.group()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.errors import ConfigError
@@ -76,10 +76,29 @@ class Settings(BaseSettings):
     query_slots: int = Field(default=2, ge=1, le=64,
                              validation_alias=_env("HYDRASCOPE_QUERY_SLOTS"))
 
+    # Alerts: each new alert is POSTed as JSON to this URL (retried with
+    # back-off; failures are shown on the admin page, never block a load), and
+    # a suspected network that grew by more than this share since the full run
+    # its chain builds on raises `network_growth`.
+    alert_webhook: str | None = Field(default=None,
+                                      validation_alias=_env("HYDRASCOPE_ALERT_WEBHOOK"))
+    alert_growth: float = Field(default=0.1, gt=0, le=100,
+                                validation_alias=_env("HYDRASCOPE_ALERT_GROWTH"))
+
     cypher_dir: Path = PROJECT_ROOT / "cypher"
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
     node_modules_dir: Path = PROJECT_ROOT / "node_modules"
+
+    @field_validator("alert_webhook")
+    @classmethod
+    def _webhook_is_http(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"HYDRASCOPE_ALERT_WEBHOOK must be an http(s) URL, not {value!r}")
+        return value
 
     @property
     def managed(self) -> bool:
@@ -129,5 +148,12 @@ def is_local_address(uri: str, port: int) -> bool:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the environment once; overrides (by field name) win, for tests."""
-    return Settings().model_copy(update=overrides)
+    """Read the environment once; overrides (by field name) win, for tests. A
+    value the environment gives that cannot be read is one ConfigError line."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        raise ConfigError(f"bad setting in the environment: {problems}") from exc
+    return settings.model_copy(update=overrides)

@@ -35,8 +35,18 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 def test_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HYDRASCOPE_NEO4J_PORT", "99999")
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="HYDRASCOPE_NEO4J_PORT"):
         load_settings()
+
+
+def test_the_alert_webhook_must_be_an_http_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYDRASCOPE_ALERT_WEBHOOK", "ftp://example.org/hook")
+    with pytest.raises(ConfigError, match="HYDRASCOPE_ALERT_WEBHOOK must be an http"):
+        load_settings()
+    monkeypatch.setenv("HYDRASCOPE_ALERT_WEBHOOK", "https://hooks.example.org/x")
+    assert load_settings().alert_webhook == "https://hooks.example.org/x"
+    monkeypatch.setenv("HYDRASCOPE_ALERT_WEBHOOK", "")
+    assert load_settings().alert_webhook is None
 
 
 def test_default_secret_refused_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:

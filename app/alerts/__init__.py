@@ -5,10 +5,15 @@ the accounts it names, evidence sentences, the batch that caused it, and a
 status (open, acknowledged, closed) with who changed it last. Stored in the
 graph as `(:Alert)-[:ABOUT]->(:Account)`.
 
-Kinds raised so far: `banned_infrastructure` (accounts of a batch share a
-device, a payment token, an API key or a rarely shared address with banned
-accounts). The kinds that need incremental detection (`new_head`,
-`network_growth`, `new_network`) are not raised yet.
+Kinds: `banned_infrastructure` (accounts of a batch share a device, a payment
+token, an API key or a rarely shared address with banned accounts), and,
+from the incremental detection run after each batch (app.alerts.detection),
+`new_head` (accounts attached to a suspected network after some of its
+members were banned), `network_growth` (a suspected network grew by more
+than a set share since the full run its chain builds on) and `new_network`
+(new accounts that score as a network together, or a network whose members'
+new activity makes it score as one). Each new alert is also POSTed to the
+webhook, when one is set (app.alerts.webhook).
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class Alert:
                 "load_id": self.load_id, "status": "open"}
 
 
-def _names(ids: list[str]) -> str:
+def names(ids: list[str]) -> str:
     shown = ", ".join(ids[:NAMED])
     return shown + (f" and {len(ids) - NAMED} more" if len(ids) > NAMED else "")
 
@@ -63,9 +68,9 @@ def _sentence(kind: str, value: str, accounts: list[str], banned: list[str]) -> 
     # Payment tokens point at people: named by kind only (the alert links the accounts).
     what = f"a {noun}" if entity and entity.masked == "always" else f"{noun} {value}"
     users, verb = ("account", "uses") if len(accounts) == 1 else ("accounts", "use")
-    return (f"{len(accounts)} {users} of this batch ({_names(accounts)}) {verb} {what}, "
+    return (f"{len(accounts)} {users} of this batch ({names(accounts)}) {verb} {what}, "
             f"also used by {len(banned)} banned account{'' if len(banned) == 1 else 's'} "
-            f"({_names(banned)})")
+            f"({names(banned)})")
 
 
 def raise_banned_infrastructure(graph: Graph, load_id: str, batch: str,
@@ -77,16 +82,32 @@ def raise_banned_infrastructure(graph: Graph, load_id: str, batch: str,
     for row in graph.read("alerts/banned_infrastructure", load_id=load_id, run_id=run_id,
                           address_accounts=ADDRESS_ACCOUNTS):
         accounts, banned = sorted(row["accounts"]), sorted(row["banned"])
-        alert = Alert(f"al-{uuid.uuid4().hex[:12]}", "banned_infrastructure", row["network"],
-                      accounts, [_sentence(row["kind"], row["value"], accounts, banned)],
-                      batch, load_id)
-        graph.write("alerts/create_alert", alert_id=alert.alert_id, kind=alert.kind,
-                    network_id=alert.network_id, accounts=accounts, evidence=alert.evidence,
-                    batch=batch, load_id=load_id, entity_kind=row["kind"], entity=row["value"])
-        audit.record(graph, "watch", "alert.raised", target=alert.alert_id,
-                     details={"kind": alert.kind, "batch": batch, "accounts": len(accounts)})
+        alert = new_alert("banned_infrastructure", row["network"], accounts,
+                          [_sentence(row["kind"], row["value"], accounts, banned)], batch,
+                          load_id)
+        store(graph, alert, row["kind"], row["value"])
         alerts.append(alert)
     return alerts
+
+
+def new_alert(kind: str, network_id: str | None, accounts: list[str], evidence: list[str],
+              batch: str, load_id: str | None) -> Alert:
+    return Alert(f"al-{uuid.uuid4().hex[:12]}", kind, network_id, sorted(accounts), evidence,
+                 batch, load_id)
+
+
+def store(graph: Graph, alert: Alert, entity_kind: str | None, entity: str | None,
+          webhook: bool | None = None) -> None:
+    """Write an alert (linked to its accounts), queued for the webhook when one
+    is set, and audit it."""
+    queued = graph.settings.alert_webhook is not None if webhook is None else webhook
+    graph.write("alerts/create_alert", alert_id=alert.alert_id, kind=alert.kind,
+                network_id=alert.network_id, accounts=alert.accounts, evidence=alert.evidence,
+                batch=alert.batch, load_id=alert.load_id, entity_kind=entity_kind,
+                entity=entity, webhook="pending" if queued else None)
+    audit.record(graph, "watch", "alert.raised", target=alert.alert_id,
+                 details={"kind": alert.kind, "batch": alert.batch,
+                          "accounts": len(alert.accounts)})
 
 
 def list_alerts(graph: Graph, status: str | None = None, skip: int = 0,

@@ -91,3 +91,28 @@ def _subset(projection: Projection, keep: np.ndarray) -> Projection:
                       targets=projection.targets[keep], weights=projection.weights[keep],
                       entities=projection.entities,
                       account_families=projection.account_families)
+
+
+def extend_communities(projection: Projection, initial: list[int], fixed: list[bool],
+                       resolution: float = 1.0, seed: int = 42) -> list[int]:
+    """Labels for every account of `projection` after the accounts not `fixed`
+    have moved to the community that suits them best, the others staying in
+    the one `initial` gives them (an incremental run: new accounts join known
+    networks, or gather into new groups of their own). Leiden's optimiser with
+    fixed memberships, whatever algorithm found the communities it extends."""
+    import igraph as ig
+    import leidenalg
+
+    n = projection.size
+    if n == 0:
+        return []
+    graph = ig.Graph(n=n, edges=list(zip(projection.sources.tolist(),
+                                         projection.targets.tolist(), strict=True)))
+    graph.es["weight"] = projection.weights.tolist()
+    partition = leidenalg.RBConfigurationVertexPartition(
+        graph, initial_membership=list(initial), weights="weight",
+        resolution_parameter=resolution)
+    optimiser = leidenalg.Optimiser()
+    optimiser.set_rng_seed(seed)
+    optimiser.optimise_partition(partition, n_iterations=2, is_membership_fixed=list(fixed))
+    return list(partition.membership)

@@ -35,6 +35,12 @@ class Evidence:
     categories: dict[int, dict[str, int]] = field(default_factory=dict)
     # account index -> output tokens over all its sessions (answer length)
     output_tokens: dict[int, int] = field(default_factory=dict)
+    # kind -> entity key -> accounts known here only by sharing it (an
+    # incremental run's neighbours: what links them, not what they did)
+    links: dict[str, dict[str, set[int]]] = field(default_factory=dict)
+
+    def link(self, kind: str, key: str, account: int) -> None:
+        self.links.setdefault(kind, {}).setdefault(key, set()).add(account)
 
     @property
     def size(self) -> int:
@@ -56,26 +62,36 @@ class Evidence:
 
 
 ENTITY_STATEMENTS = {
-    "device": "detect/used_devices",
-    "api_key": "detect/used_keys",
-    "user_agent": "detect/used_agents",
+    "device": "used_devices",
+    "api_key": "used_keys",
+    "user_agent": "used_agents",
 }
 
 
 def read_evidence(graph: Graph) -> Evidence:
     """Read everything detection needs in a few streaming passes."""
+    return _read(graph, "detect/", {})
+
+
+def read_some(graph: Graph, account_ids: list[str]) -> Evidence:
+    """What detection reads, for the named accounts only (an incremental run's
+    neighbourhood), numbered in id order."""
+    return _read(graph, "detect/some/", {"ids": sorted(set(account_ids))})
+
+
+def _read(graph: Graph, folder: str, params: dict[str, Any]) -> Evidence:
     evidence = Evidence()
     columns = ("account_id", "created", "status", "status_changed", "plan", "email_domain",
                "org_id", "payment", "signup_ip", "sessions", "requests", "tokens", "reasoning",
                "rewrites", "refusals")
-    for row in graph.stream("detect/accounts"):
+    for row in graph.stream(folder + "accounts", **params):
         facts = dict(zip(columns, row, strict=True))
         evidence.account_ids.append(facts.pop("account_id"))
         facts["status"] = facts["status"] or "active"
         evidence.accounts.append(facts)
     index = evidence.index()
     for account_id, address, sessions, network_type, known, provider, asn, as_org in \
-            graph.stream("detect/used_ips"):
+            graph.stream(folder + "used_ips", **params):
         evidence.ip_uses.append((index[account_id], address, int(sessions or 0)))
         if address not in evidence.ip_intel:
             evidence.ip_intel[address] = {"network_type": network_type, "known": known,
@@ -83,7 +99,7 @@ def read_evidence(graph: Graph) -> Evidence:
                                           "as_org": as_org}
     for kind, statement in ENTITY_STATEMENTS.items():
         uses = evidence.entity_uses[kind]
-        for account_id, key, sessions in graph.stream(statement):
+        for account_id, key, sessions in graph.stream(folder + statement, **params):
             uses.append((index[account_id], key, int(sessions or 0)))
     # Uses in a canonical order, whatever order the server returns them in (it
     # follows the order of loading), so communities do not depend on it.
@@ -91,7 +107,7 @@ def read_evidence(graph: Graph) -> Evidence:
     for uses in evidence.entity_uses.values():
         uses.sort()
     for account_id, fingerprints, hours, starts, categories, output in \
-            graph.stream("detect/account_sessions"):
+            graph.stream(folder + "account_sessions", **params):
         account = index[account_id]
         if fingerprints:
             evidence.templates[account] = sorted(int(fp, 16) for fp in fingerprints)
@@ -110,3 +126,28 @@ def read_evidence(graph: Graph) -> Evidence:
     evidence.categories = dict(sorted(evidence.categories.items()))
     evidence.output_tokens = dict(sorted(evidence.output_tokens.items()))
     return evidence
+
+
+def combine(first: Evidence, second: Evidence) -> Evidence:
+    """One evidence of two about different accounts: the second's accounts are
+    numbered after the first's."""
+    shift = first.size
+    if set(first.account_ids) & set(second.account_ids):
+        raise ValueError("combine: the two evidences share accounts")
+    both = Evidence(account_ids=first.account_ids + second.account_ids,
+                    accounts=first.accounts + second.accounts,
+                    ip_uses=first.ip_uses + [(a + shift, key, n) for a, key, n in second.ip_uses],
+                    ip_intel={**first.ip_intel, **second.ip_intel})
+    for kind in set(first.entity_uses) | set(second.entity_uses):
+        both.entity_uses[kind] = list(first.entity_uses.get(kind, [])) + [
+            (a + shift, key, n) for a, key, n in second.entity_uses.get(kind, [])]
+    for name in ("templates", "hours", "starts", "categories", "output_tokens"):
+        merged = getattr(both, name)
+        merged.update(getattr(first, name))
+        merged.update({a + shift: value for a, value in getattr(second, name).items()})
+    for source, offset in ((first, 0), (second, shift)):
+        for kind, by_key in source.links.items():
+            for key, accounts in by_key.items():
+                for a in accounts:
+                    both.link(kind, key, a + offset)
+    return both

@@ -51,6 +51,8 @@ from app.detect.project import PUBLIC_MAIL, Projection
 # Evidence of one feature never exceeds this many nats (odds of 99 to 1), so
 # one saturated signal cannot decide a group by itself.
 CAP = math.log(99.0)
+# Quantiles of each measure a run keeps for the incremental runs built on it.
+QUANTILES = 1001
 # A rate is shrunk towards the population's with this many pseudo-sessions.
 PRIOR_SESSIONS = 5
 # One-sided 95% bound for the median of the members' percentiles.
@@ -179,10 +181,21 @@ class Reference:
     # typical shares of sessions via scripted clients and via proxy-type addresses
     scripted_share: float = 0.0
     proxy_share: float = 0.0
+    # The population the figures are of, when the accounts at hand are only part
+    # of it (an incremental run's neighbourhood, measured against the figures
+    # its parent run kept: `snapshot` and `reference_from_snapshot`).
+    population_size: int = 0
+    signup_span: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.excluded.size != self.size:
             self.excluded = np.zeros(self.size, dtype=bool)
+        if not self.population_size:
+            self.population_size = self.size
+        if self.signup_span is None:
+            known = self.created[~np.isnan(self.created)] if self.created.size else self.created
+            self.signup_span = (float(known.min()), float(known.max())) if known.size \
+                else None
 
     def expected_shared(self, kind: str, n: int,
                         keep: Callable[[str], bool] | None = None) -> float:
@@ -190,14 +203,9 @@ class Reference:
         chance: over the population's entities with k users (hubs left out),
         the chance that at least two of them fall in the group (binomial, with
         each account in the group with probability n / N)."""
-        cache = f"{kind}|{'kept' if keep is not None else 'all'}"
-        if cache not in self._entity_sizes:
-            self._entity_sizes[cache] = Counter(
-                k for key, k in self.users.get(kind, Counter()).items()
-                if 1 < k <= HUB_USERS and (keep is None or keep(key)))
-        f = min(n / max(self.size, 1), 1.0)
+        f = min(n / max(self.population_size, 1), 1.0)
         total = 0.0
-        for k, entities in self._entity_sizes[cache].items():
+        for k, entities in self._histogram(kind, keep).items():
             none = (1 - f) ** k
             one = k * f * (1 - f) ** (k - 1)
             total += entities * max(0.0, 1 - none - one)
@@ -242,6 +250,43 @@ class Reference:
         """The accounts percentiles are taken among: active, and not excluded."""
         return self.active & ~self.excluded
 
+    def snapshot(self) -> dict[str, Any]:
+        """What an incremental run needs of this population to measure new
+        accounts as this run measured its own: each measure's quantiles among
+        the reference accounts, the typical rates and shares, how many entities
+        of each shared kind have k users (for the chance of sharing), and the
+        sign-up span. Plain JSON-able data."""
+        reference = self.reference
+        quantiles = {}
+        for name, values in self.measures.items():
+            ordered = np.sort(values[reference])
+            if ordered.size == 0:
+                ordered = np.zeros(1)
+            picks = np.linspace(0, ordered.size - 1, min(QUANTILES, ordered.size))
+            quantiles[name] = [float(v) for v in ordered[np.round(picks).astype(int)]]
+        egress = self.egress
+        sizes = {f"{kind}|all": self._histogram(kind) for kind in MARKED_SHARING}
+        sizes["ip|kept"] = self._histogram("ip", lambda key: key not in egress)
+        return {
+            "size": self.population_size, "quantiles": quantiles,
+            "informative": list(self.informative),
+            "reasoning_rate": self.reasoning_rate, "rewrite_rate": self.rewrite_rate,
+            "busiest_8h_share": self.busiest_8h_share, "enforced_share": self.enforced_share,
+            "scripted_share": self.scripted_share, "proxy_share": self.proxy_share,
+            "signup_span": list(self.signup_span) if self.signup_span else None,
+            "entity_sizes": {key: {str(k): v for k, v in sorted(hist.items())}
+                             for key, hist in sizes.items()},
+        }
+
+    def _histogram(self, kind: str, keep: Callable[[str], bool] | None = None
+                   ) -> Counter[int]:
+        cache = f"{kind}|{'kept' if keep is not None else 'all'}"
+        if cache not in self._entity_sizes:
+            self._entity_sizes[cache] = Counter(
+                k for key, k in self.users.get(kind, Counter()).items()
+                if 1 < k <= HUB_USERS and (keep is None or keep(key)))
+        return self._entity_sizes[cache]
+
     def rerank(self, exclude: np.ndarray) -> None:
         """Take percentiles among the active accounts outside `exclude` (bool per
         account): the members of networks already found, so that a large hydra
@@ -263,17 +308,21 @@ def _ranks(measures: dict[str, np.ndarray], reference: np.ndarray) -> dict[str, 
             for name, values in measures.items()}
 
 
-def build_reference(evidence: Evidence, projection: Projection, scripted: np.ndarray,
-                    proxied: np.ndarray, institutional: np.ndarray) -> Reference:
+def _totals(evidence: Evidence) -> dict[str, np.ndarray]:
+    accounts = evidence.accounts
+    return {name: np.array([a[name] for a in accounts], dtype=float)
+            for name in ("sessions", "requests", "reasoning", "rewrites")}
+
+
+def account_measures(evidence: Evidence, projection: Projection, reasoning_rate: float,
+                     rewrite_rate: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per account: each measure the features rank it by (extraction shrunk
+    towards the population's rates), and its sign-up time."""
     accounts = evidence.accounts
     n = evidence.size
-    sessions = np.array([a["sessions"] for a in accounts], dtype=float)
-    requests = np.array([a["requests"] for a in accounts], dtype=float)
-    reasoning = np.array([a["reasoning"] for a in accounts], dtype=float)
-    rewrites = np.array([a["rewrites"] for a in accounts], dtype=float)
-    reasoning_rate = typical_rate(reasoning, sessions)
-    rewrite_rate = typical_rate(rewrites, sessions)
-    extracting = np.minimum(reasoning + rewrites, sessions)
+    totals = _totals(evidence)
+    sessions, requests = totals["sessions"], totals["requests"]
+    extracting = np.minimum(totals["reasoning"] + totals["rewrites"], sessions)
     base = min(reasoning_rate + rewrite_rate, 1.0)
     output = np.array([evidence.output_tokens.get(i, 0) for i in range(n)], dtype=float)
     days = np.array([len({t // DAY for t in evidence.starts.get(i, ())}) or
@@ -296,16 +345,22 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
         "task_diversity": families,
         "subject_sweep": subjects,
     }
-    active = sessions > 0
-    ranks = _ranks(measures, active)
-    hours = np.zeros(24)
-    for row in evidence.hours.values():
-        hours += np.asarray(row)
-    enforced = sum(a["status"] in ("banned", "suspended") for a in accounts)
+    return measures, created
+
+
+def _entity_users(evidence: Evidence, projection: Projection,
+                  sizes: dict[str, dict[str, int]] | None = None
+                  ) -> tuple[dict[str, Counter[str]], dict[str, dict[int, list[str]]]]:
+    """Per entity kind: how many accounts use each shared entity (the
+    population's count where `sizes` knows it), and the entities of each
+    account; template families as kind `family`."""
+    sizes = sizes or {}
     users: dict[str, Counter[str]] = {}
     keys_of: dict[str, dict[int, list[str]]] = {}
     for kind, by_key in projection.entities.items():
-        users[kind] = Counter({key: len(members) for key, members in by_key.items()})
+        known = sizes.get(kind, {})
+        users[kind] = Counter({key: max(len(members), known.get(key, 0))
+                               for key, members in by_key.items()})
         per_account: dict[int, list[str]] = defaultdict(list)
         for key, members in by_key.items():
             for a in members:
@@ -316,6 +371,8 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
     for used in projection.account_families.values():
         for family in used:
             family_users[f"{family:016x}"] += 1
+    for key, users_known in projection.population_users.get("template", {}).items():
+        family_users[key] = max(family_users[key], users_known)
     for account, used in projection.account_families.items():
         for family in used:
             key = f"{family:016x}"
@@ -323,6 +380,25 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
                 family_keys[account].append(key)
     users["family"] = family_users
     keys_of["family"] = family_keys
+    return users, keys_of
+
+
+def build_reference(evidence: Evidence, projection: Projection, scripted: np.ndarray,
+                    proxied: np.ndarray, institutional: np.ndarray) -> Reference:
+    accounts = evidence.accounts
+    n = evidence.size
+    totals = _totals(evidence)
+    sessions = totals["sessions"]
+    reasoning_rate = typical_rate(totals["reasoning"], sessions)
+    rewrite_rate = typical_rate(totals["rewrites"], sessions)
+    measures, created = account_measures(evidence, projection, reasoning_rate, rewrite_rate)
+    active = sessions > 0
+    ranks = _ranks(measures, active)
+    hours = np.zeros(24)
+    for row in evidence.hours.values():
+        hours += np.asarray(row)
+    enforced = sum(a["status"] in ("banned", "suspended") for a in accounts)
+    users, keys_of = _entity_users(evidence, projection)
     domains = Counter(a["email_domain"] for a in accounts if a.get("email_domain"))
     return Reference(n, active, measures, ranks, reasoning_rate, rewrite_rate, scripted,
                      proxied, institutional, busiest_window_share(hours),
@@ -331,6 +407,44 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
                                       if intel.get("network_type") in SHARED_EGRESS),
                      scripted_share=typical_rate(scripted, sessions),
                      proxy_share=typical_rate(proxied, sessions))
+
+
+def reference_from_snapshot(evidence: Evidence, projection: Projection, scripted: np.ndarray,
+                            proxied: np.ndarray, institutional: np.ndarray,
+                            snapshot: dict[str, Any],
+                            sizes: dict[str, dict[str, int]]) -> Reference:
+    """A reference for part of a population (an incremental run's accounts and
+    the networks they touch) that measures them as the run whose `snapshot`
+    it is measured them: percentiles among that run's quantiles, its rates
+    and chance of sharing, and each entity's users in the whole population
+    (`sizes`, kind -> key -> accounts; template families counted at hand)."""
+    sessions = _totals(evidence)["sessions"]
+    measures, created = account_measures(evidence, projection, snapshot["reasoning_rate"],
+                                         snapshot["rewrite_rate"])
+    quantiles = {name: np.asarray(snapshot["quantiles"][name], dtype=float)
+                 for name in measures}
+    ranks = {name: percentiles(values, quantiles[name]) for name, values in measures.items()}
+    users, keys_of = _entity_users(evidence, projection, sizes)
+    domains = Counter(sizes.get("email_domain", {}))
+    for a in evidence.accounts:
+        if a.get("email_domain") and a["email_domain"] not in domains:
+            domains[a["email_domain"]] += 1
+    span = snapshot.get("signup_span")
+    ref = Reference(
+        evidence.size, sessions > 0, measures, ranks, snapshot["reasoning_rate"],
+        snapshot["rewrite_rate"], scripted, proxied, institutional,
+        snapshot["busiest_8h_share"], snapshot["enforced_share"], created, users, keys_of,
+        domains, egress=frozenset(ip for ip, intel in evidence.ip_intel.items()
+                                  if intel.get("network_type") in SHARED_EGRESS),
+        scripted_share=snapshot["scripted_share"], proxy_share=snapshot["proxy_share"],
+        population_size=int(snapshot["size"]),
+        signup_span=(float(span[0]), float(span[1])) if span else None)
+    ref._sorted = quantiles
+    ref._medians = {name: float(np.median(q)) for name, q in quantiles.items()}
+    ref._informative = tuple(snapshot["informative"])
+    ref._entity_sizes = {key: Counter({int(k): int(v) for k, v in hist.items()})
+                         for key, hist in snapshot["entity_sizes"].items()}
+    return ref
 
 
 # -- a group ---------------------------------------------------------------------
@@ -584,8 +698,8 @@ def signup_burst(group: Group) -> Result:
     counts = ends - np.arange(created.size)
     best = int(counts.max())
     start = float(created[int(counts.argmax())])
-    population = group.ref.created[~np.isnan(group.ref.created)]
-    span = max(float(population.max() - population.min()), width) if population.size else width
+    known = group.ref.signup_span
+    span = max(known[1] - known[0], width) if known else width
     # The share of a random group in its busiest window: twice the window's
     # share of the sign-up span, and never fewer than two accounts.
     chance = min(1.0, max(width / span * 2, 2 / created.size))

@@ -28,6 +28,7 @@ import random
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -92,15 +93,23 @@ class Projection:
     # account index -> template families it used, with session counts
     account_families: dict[int, dict[int, int]] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
+    # kind -> entity key -> accounts behind it in the whole population, where
+    # the evidence is only part of it (`project(sizes=...)`); template families
+    # under kind "template", from the users of their prompts
+    population_users: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def edge_count(self) -> int:
         return int(self.sources.size)
 
 
-def entity_members(evidence: Evidence, params: ProjectionParams
-                   ) -> tuple[dict[str, dict[str, list[int]]], dict[int, dict[int, int]]]:
-    """For each entity kind, the accounts behind each entity key."""
+def entity_members(evidence: Evidence, params: ProjectionParams,
+                   fingerprint_users: dict[str, int] | None = None
+                   ) -> tuple[dict[str, dict[str, list[int]]], dict[int, dict[int, int]],
+                              dict[str, int]]:
+    """For each entity kind, the accounts behind each entity key; the families
+    each account used; and, given the population's users of each prompt
+    fingerprint, each template family's (the most of any of its prompts)."""
     members: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for account, address, _sessions in evidence.ip_uses:
         members["ip"][address].add(account)
@@ -122,6 +131,10 @@ def entity_members(evidence: Evidence, params: ProjectionParams
     for kind, uses in evidence.entity_uses.items():
         for account, key, _sessions in uses:
             members[kind][key].add(account)
+    # Evidence pickled before links were kept has none.
+    for kind, by_key in getattr(evidence, "links", {}).items():
+        for key, accounts in by_key.items():
+            members[kind][key].update(accounts)
     families = template_families(fp for fps in evidence.templates.values() for fp in fps)
     account_families: dict[int, dict[int, int]] = {}
     family_sessions: dict[int, int] = defaultdict(int)
@@ -135,33 +148,55 @@ def entity_members(evidence: Evidence, params: ProjectionParams
         for family in used:
             if family_sessions[family] >= params.min_template_sessions:
                 members["template"][f"{family:016x}"].add(account)
+    family_users: dict[str, int] = {}
+    for fp, family in families.items() if fingerprint_users else ():
+        key = f"{family:016x}"
+        family_users[key] = max(family_users.get(key, 0),
+                                (fingerprint_users or {}).get(f"{fp:016x}", 0))
     shared = {kind: {key: sorted(accs) for key, accs in by_key.items() if len(accs) > 1}
               for kind, by_key in members.items()}
-    return shared, account_families
+    return shared, account_families, family_users
 
 
-def project(evidence: Evidence, params: ProjectionParams | None = None) -> Projection:
-    """The weighted account-to-account graph (see the module docstring)."""
+def entity_weight(kind: str, users: int, intel: dict[str, Any] | None = None) -> float:
+    """What sharing one entity of this kind, with `users` accounts behind it,
+    adds to a pair's weight (resource allocation: the kind's base weight over
+    the other users; an address's intel shifts it)."""
+    weight = BASE_WEIGHT[kind] / max(users - 1, 1)
+    if kind == "ip":
+        weight *= NETWORK_TYPE_FACTOR.get((intel or {}).get("network_type", "unknown"), 1.0)
+    return weight
+
+
+def project(evidence: Evidence, params: ProjectionParams | None = None,
+            sizes: dict[str, dict[str, int]] | None = None) -> Projection:
+    """The weighted account-to-account graph (see the module docstring).
+
+    `sizes` (kind -> key -> accounts) gives the number of accounts behind an
+    entity in the whole population when `evidence` holds only part of it (an
+    incremental run's neighbourhood): weights and hubs follow the population,
+    links only the accounts at hand."""
     params = params or ProjectionParams()
+    sizes = dict(sizes or {})
     rng = random.Random(params.seed)
-    shared, account_families = entity_members(evidence, params)
+    shared, account_families, family_users = entity_members(evidence, params,
+                                                            sizes.get("fingerprint"))
+    if family_users:
+        sizes["template"] = family_users
     # Cliques of the same size are expanded together with numpy.
     by_size: dict[int, tuple[list[list[int]], list[float], list[float]]] = \
         defaultdict(lambda: ([], [], []))
     hub_src, hub_dst, hub_wts, hub_tpl = array("q"), array("q"), array("d"), array("d")
     stats: dict[str, int] = defaultdict(int)
     for kind in sorted(shared):
-        base = BASE_WEIGHT[kind]
+        known = sizes.get(kind, {})
         for key in sorted(shared[kind]):
             accounts = shared[kind][key]
-            n = len(accounts)
-            weight = base / (n - 1)
-            if kind == "ip":
-                intel = evidence.ip_intel.get(key, {})
-                weight *= NETWORK_TYPE_FACTOR.get(intel.get("network_type", "unknown"), 1.0)
+            n = max(len(accounts), known.get(key, 0))
+            weight = entity_weight(kind, n, evidence.ip_intel.get(key) if kind == "ip" else None)
             stats[f"{kind}_entities"] += 1
             if n <= params.hub_size:
-                same_size, same_weights, same_tpl = by_size[n]
+                same_size, same_weights, same_tpl = by_size[len(accounts)]
                 same_size.append(accounts)
                 same_weights.append(weight)
                 same_tpl.append(weight if kind == "template" else 0.0)
@@ -170,9 +205,9 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
             order = accounts[:]
             rng.shuffle(order)
             for i, a in enumerate(order):
-                for step in range(1, params.hub_degree // 2 + 1):
+                for step in range(1, min(params.hub_degree // 2, len(order) - 1) + 1):
                     hub_src.append(a)
-                    hub_dst.append(order[(i + step) % n])
+                    hub_dst.append(order[(i + step) % len(order)])
                     hub_wts.append(weight)
                     hub_tpl.append(weight if kind == "template" else 0.0)
     parts_src = [np.frombuffer(hub_src, dtype=np.int64)] if hub_src else []
@@ -204,7 +239,8 @@ def project(evidence: Evidence, params: ProjectionParams | None = None) -> Proje
     stats["edges"] = int(keep.sum())
     return Projection(size=evidence.size, sources=sources[keep], targets=targets[keep],
                       weights=summed[keep], entities=shared,
-                      account_families=account_families, stats=dict(stats))
+                      account_families=account_families, stats=dict(stats),
+                      population_users=sizes)
 
 
 def _aggregate(src: list[np.ndarray], dst: list[np.ndarray], wts: list[np.ndarray],

@@ -96,6 +96,8 @@ class Analysis:
     per_account: dict[int, tuple[float, bool]]
     population: dict[str, Any]
     strength: dict[int, float]
+    # what an incremental run built on this one scores by (ScoringContext.snapshot)
+    snapshot: dict[str, Any] = field(default_factory=dict)
 
 
 def analyse(evidence: Evidence, params: DetectParams,
@@ -138,7 +140,8 @@ def analyse(evidence: Evidence, params: DetectParams,
     else:
         pop = ctx.population
     strength = member_strength(projection, groups)
-    return Analysis(evidence, groups, scored, per_account, asdict(pop), strength)
+    return Analysis(evidence, groups, scored, per_account, asdict(pop), strength,
+                    ctx.snapshot())
 
 
 def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityScore],
@@ -284,6 +287,7 @@ def run_detection(graph: Graph, params: DetectParams | None = None,
     params = params or DetectParams()
     stages = Stages(say)
     stages("read")
+    read_at = datetime.now(UTC)
     evidence = read_evidence(graph)
     if evidence.size == 0:
         raise DetectError("the graph holds no accounts: load data first (hydrascope load DIR)")
@@ -291,7 +295,7 @@ def run_detection(graph: Graph, params: DetectParams | None = None,
     analysis = analyse(evidence, params, stages)
     stages("write")
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-    changes = write_run(graph, run_id, params, analysis, previous)
+    changes = write_run(graph, run_id, params, analysis, previous, read_at)
     stages.end()
     timings = dict(stages.timings)
     flagged = [c for c in analysis.scored if c.flagged]
@@ -304,7 +308,7 @@ def run_detection(graph: Graph, params: DetectParams | None = None,
     }
     graph.write("detect/finish_run", run_id=run_id, timings=json.dumps(timings),
                 counts=json.dumps(counts), population=json.dumps(analysis.population),
-                changes=json.dumps(changes))
+                reference=json.dumps(analysis.snapshot), changes=json.dumps(changes))
     return DetectResult(run_id=run_id, accounts=evidence.size,
                         communities=len(analysis.groups), networks=len(analysis.scored),
                         flagged_networks=len(flagged),
@@ -313,12 +317,12 @@ def run_detection(graph: Graph, params: DetectParams | None = None,
 
 
 def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysis,
-              previous: list[dict[str, Any]]) -> dict[str, int]:
+              previous: list[dict[str, Any]], read_at: datetime) -> dict[str, int]:
     """Write the run, its networks (ids kept across runs) and memberships."""
     evidence = analysis.evidence
     ids = evidence.account_ids
-    previous_run_id = previous[0]["run_id"] if previous else None
     previous_sets = {row["network_id"]: set(row["members"]) for row in previous}
+    snapshots = {row["network_id"]: row["snapshot_run"] for row in previous}
     ordered = sorted(analysis.scored, key=lambda c: (-c.score, -len(c.members),
                                                      ids[c.members[0]]))
     current_sets = [{ids[m] for m in c.members} for c in ordered]
@@ -326,7 +330,8 @@ def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysi
     fresh = sum(1 for lin in lineages if lin.previous_id is None)
     first = graph.write("detect/next_network_ids", count=fresh)[0]["first"] if fresh else 0
     graph.write("detect/create_run", run_id=run_id, algorithm=params.algorithm,
-                params=json.dumps(params.as_dict()))
+                params=json.dumps(params.as_dict()), kind="full", parent=None,
+                chain=[run_id], read_at=read_at)
     networks, members = [], []
     changes = {"continued": 0, "new": 0, "joined": 0, "left": 0, "new_heads": 0}
     uses = member_uses(evidence, {m for c in ordered for m in c.members})
@@ -343,7 +348,8 @@ def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysi
         changes["joined"] += len(lineage.joined)
         changes["left"] += len(lineage.left)
         changes["new_heads"] += len(heads)
-        row = _network_row(network_id, community, lineage, heads)
+        row = network_row(network_id, community, lineage, heads)
+        row["previous_run"] = snapshots.get(lineage.previous_id or "")
         row["shared"] = json.dumps(shared_infrastructure(community.members, uses,
                                                          evidence.ip_intel))
         href = f"/networks/{quote(network_id, safe='')}?run={quote(run_id, safe='')}#members"
@@ -356,7 +362,7 @@ def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysi
                             "score": round(score, 4), "flagged": flagged,
                             "strength": round(analysis.strength.get(m, 0.0), 4)})
     for start in range(0, len(networks), WRITE_BATCH):
-        graph.write("detect/write_networks", run_id=run_id, previous_run_id=previous_run_id,
+        graph.write("detect/write_networks", run_id=run_id,
                     networks=networks[start:start + WRITE_BATCH])
     for start in range(0, len(members), WRITE_BATCH):
         graph.write("detect/write_members", run_id=run_id,
@@ -374,7 +380,7 @@ def _new_heads(community: CommunityScore, evidence: Evidence, lineage: Lineage) 
     return sorted(heads)
 
 
-def _network_row(network_id: str, community: CommunityScore, lineage: Lineage,
+def network_row(network_id: str, community: CommunityScore, lineage: Lineage,
                  heads: list[str]) -> dict[str, Any]:
     return {
         "network_id": network_id,

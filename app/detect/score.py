@@ -53,6 +53,7 @@ from app.detect.features import (
     build_reference,
     logit,
     new_head_members,
+    reference_from_snapshot,
 )
 from app.detect.project import Projection
 
@@ -163,6 +164,9 @@ class ScoringContext:
     chance_flags: float = 0.0
     # group members -> results of the features that read no percentiles
     fixed: dict[tuple[int, ...], dict[str, Any]] = field(default_factory=dict)
+    # An incremental run judges accounts that arrived after its parent: a
+    # network's sign-up period, for a profile alike to its own, runs to now.
+    open_ended: bool = False
     _addresses: dict[int, set[str]] | None = None
 
     @property
@@ -181,6 +185,26 @@ class ScoringContext:
         scripted, proxied, institutional = account_session_shares(evidence)
         ref = build_reference(evidence, projection, scripted, proxied, institutional)
         return cls(evidence, projection, ref, params or ScoreParams())
+
+    @classmethod
+    def from_snapshot(cls, evidence: Evidence, projection: Projection,
+                      snapshot: dict[str, Any], sizes: dict[str, dict[str, int]],
+                      params: ScoreParams | None = None) -> ScoringContext:
+        """Scoring of part of a population (an incremental run's neighbourhood)
+        as the run whose `snapshot` (Reference.snapshot plus its threshold) it
+        is would have scored it: its population figures and chance threshold."""
+        scripted, proxied, institutional = account_session_shares(evidence)
+        ref = reference_from_snapshot(evidence, projection, scripted, proxied, institutional,
+                                      snapshot, sizes)
+        ctx = cls(evidence, projection, ref, params or ScoreParams(), open_ended=True)
+        ctx.threshold = float(snapshot.get("threshold", 0.0))
+        ctx.chance_flags = float(snapshot.get("chance_flags", 0.0))
+        return ctx
+
+    def snapshot(self) -> dict[str, Any]:
+        """What an incremental run built on this run needs to score as it did."""
+        return {**self.ref.snapshot(), "threshold": self.threshold,
+                "chance_flags": self.chance_flags}
 
     @property
     def population(self) -> Population:
@@ -455,14 +479,30 @@ def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]
               ) -> tuple[list[CommunityScore], dict[int, tuple[float, bool]], Population]:
     """Scores of every community and of every member: (score, flagged) per account."""
     ctx = ctx or ScoringContext.build(evidence, projection, params)
-    params = ctx.params
     strength = member_strength(projection, groups)
     scored = score_groups(ctx, groups)
+    return scored, gate_members(ctx, scored, strength), ctx.population
+
+
+def gate_members(ctx: ScoringContext, scored: list[CommunityScore], strength: dict[int, float],
+                 fixed: dict[int, tuple[float, bool]] | None = None
+                 ) -> dict[int, tuple[float, bool]]:
+    """(score, flagged) of every member of the scored communities: flagged with
+    its network when it carries some of the network's signature itself and
+    enough of its links stay inside (see the module docstring). Members in
+    `fixed` keep the score and flag given there (an incremental run decides
+    only the accounts it attaches)."""
+    params = ctx.params
+    projection = ctx.projection
+    fixed = fixed or {}
     ties = ties_to_marked(projection, scored)
     per_account: dict[int, tuple[float, bool]] = {}
     for community in scored:
         marked = any(marks - {"intent"} for marks in community.member_evidence.values())
         for m in community.members:
+            if m in fixed:
+                per_account[m] = fixed[m]
+                continue
             s = strength.get(m, 0.0)
             # A member flagged with its network must also carry some of the
             # network's signature itself: a stranger on a shared carrier NAT or
@@ -486,6 +526,8 @@ def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]
         for community in flagged:
             body = [m for m in community.members if per_account[m][1]]
             for m in alike_members(community, body, ties, ctx):
+                if m in fixed:
+                    continue
                 community.member_evidence[m].add("profile")
                 s = strength.get(m, 0.0)
                 per_account[m] = (community.score * (0.5 + 0.5 * s),
@@ -494,7 +536,7 @@ def score_all(evidence: Evidence, projection: Projection, groups: list[list[int]
         if not joined:
             break
         ties = ties_to_marked(projection, scored)
-    return scored, per_account, ctx.population
+    return per_account
 
 
 # How many passes alike_members makes over the flagged networks.
@@ -544,7 +586,7 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     # sign-up period counts. Addresses from its pool alone are weaker: only
     # the central 90% of its sign-ups (a pool of residential exits also
     # carries the households that own them, who signed up long before).
-    first, last = float(created.min()), float(created.max())
+    first, last = float(created.min()), math.inf if ctx.open_ended else float(created.max())
     central = np.percentile(created, [5, 95])
     bar = (0.5 + ctx.params.own_intent) / 2
     taken = set(body)

@@ -51,7 +51,7 @@ def _components(n: int, edges: list[tuple[int, int]]) -> list[int]:
 def baseline_shared_address_components(evidence: Evidence, min_size: int = 3
                                        ) -> tuple[dict[str, str], set[str]]:
     """Baseline: connected components of accounts that share an address."""
-    shared, _ = entity_members(evidence, ProjectionParams())
+    shared, _, _ = entity_members(evidence, ProjectionParams())
     edges = [(accounts[0], other) for accounts in shared.get("ip", {}).values()
              for other in accounts[1:]]
     roots = _components(evidence.size, edges)
@@ -69,7 +69,7 @@ def baseline_plain_louvain(evidence: Evidence, min_size: int = 3, seed: int = 42
     import community as community_louvain
     import networkx as nx
 
-    shared, _ = entity_members(evidence, ProjectionParams())
+    shared, _, _ = entity_members(evidence, ProjectionParams())
     graph = nx.Graph()
     for by_key in shared.values():
         for accounts in by_key.values():
@@ -136,7 +136,7 @@ def account_entity_matrix(evidence: Evidence) -> tuple[Any, list[str]]:
     column names (kind|key) of the entities, from the projection's entity members."""
     from scipy import sparse
 
-    shared, _ = entity_members(evidence, ProjectionParams())
+    shared, _, _ = entity_members(evidence, ProjectionParams())
     rows: list[int] = []
     cols: list[int] = []
     names: list[str] = []

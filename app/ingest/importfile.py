@@ -402,11 +402,11 @@ class ImportFileWriter:
     def _rollup(self, column: str, rel_type: str) -> None:
         assert self.files is not None and self.spool is not None
         writer = self.files.rels_of(rel_type, (
-            "sessions:long", "first_seen:datetime", "last_seen:datetime"))
+            "sessions:long", "first_seen:datetime", "last_seen:datetime", "loaded_at:datetime"))
         for account_id, key, sessions, first, last in self.spool.rows(
                 f"SELECT account_id, {column}, count(*), min(started), max(started) "
                 f"FROM sessions WHERE {column} IS NOT NULL GROUP BY account_id, {column}"):
-            writer.writerow((account_id, key, sessions, first, last))
+            writer.writerow((account_id, key, sessions, first, last, self._loaded_at))
 
     def _distinct(self, table: str, column: str, label: str) -> None:
         assert self.files is not None and self.spool is not None

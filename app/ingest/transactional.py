@@ -191,7 +191,7 @@ class TransactionWriter:
                   rollups: dict[str, Any]) -> int:
             tx.run(entities_q, **nodes).consume()
             tx.run(create_q, rows=new, **mark).consume()
-            tx.run(rollups_q, **rollups).consume()
+            tx.run(rollups_q, **rollups, loaded_at=mark["loaded_at"]).consume()
             return len(new)
 
         def careful(tx: Any) -> int:

@@ -26,9 +26,12 @@ WHERE NOT EXISTS {
 WITH kind, value, collect(a.account_id) AS accounts, banned
 UNWIND banned AS b
 WITH kind, value, accounts, collect(DISTINCT b) AS banned
-CALL (banned) {
-  OPTIONAL MATCH (x:Account)-[m:MEMBER_OF {run_id: $run_id}]->(n:Network)
-  WHERE x.account_id IN banned AND m.flagged
+OPTIONAL MATCH (r:DetectionRun {run_id: $run_id})
+WITH kind, value, accounts, banned, coalesce(r.chain, [r.run_id], []) AS chain
+CALL (banned, chain) {
+  OPTIONAL MATCH (x:Account)-[m:MEMBER_OF]->(n:Network)
+  WHERE x.account_id IN banned AND m.flagged AND m.run_id IN chain
+    AND NOT coalesce(n.replaced_by, '') IN chain
   WITH n.network_id AS network, count(x) AS members
   ORDER BY members DESC, network
   RETURN collect(network)[0] AS network

@@ -1,5 +1,6 @@
 // Write a batch of networks of a run, linked to the run and, where they
-// continue a network of the previous run, to that network.
+// continue a network of the previous run, to that network's snapshot (which
+// an earlier run of the previous run's chain may hold: row.previous_run).
 UNWIND $networks AS row
 MATCH (r:DetectionRun {run_id: $run_id})
 CREATE (n:Network {network_id: row.network_id, run_id: $run_id})
@@ -24,7 +25,7 @@ SET
   n.picture = row.picture
 CREATE (n)-[:IN_RUN]->(r)
 WITH n, row
-OPTIONAL MATCH (before:Network {network_id: row.network_id, run_id: $previous_run_id})
+OPTIONAL MATCH (before:Network {network_id: row.network_id, run_id: row.previous_run})
 FOREACH (_ IN CASE WHEN before IS NULL THEN [] ELSE [1] END |
   CREATE (n)-[:CONTINUES]->(before))
 RETURN count(n) AS written;

@@ -55,18 +55,28 @@ CALL () {
 WITH a, sessions, last_seen
 ORDER BY sessions DESC, a.account_id
 WITH collect({a: a, sessions: sessions, last_seen: last_seen}) AS found
-CALL (found) {
+OPTIONAL MATCH (r:DetectionRun {run_id: $run_id})
+WITH found, coalesce(r.chain, [r.run_id], []) AS chain
+CALL (found, chain) {
   UNWIND found AS row
   WITH row.a AS a
-  MATCH (a)-[:MEMBER_OF {run_id: $run_id}]->(n:Network)
+  MATCH (a)-[m:MEMBER_OF]->(n:Network)
+  // Excluded: other runs, and snapshots a later run of the chain replaced.
+  WHERE m.run_id IN chain AND NOT coalesce(n.replaced_by, '') IN chain
   WITH n, count(*) AS accounts
   RETURN collect({network_id: n.network_id, status: n.status, score: n.score, size: n.size,
                   accounts: accounts})[..20] AS networks
 }
-CALL (found) {
+CALL (found, chain) {
   UNWIND found[$skip..$skip + $limit] AS row
   WITH row.a AS a, row.sessions AS sessions, row.last_seen AS last_seen
-  OPTIONAL MATCH (a)-[m:MEMBER_OF {run_id: $run_id}]->(n:Network)
+  OPTIONAL CALL (a, chain) {
+    MATCH (a)-[m:MEMBER_OF]->(n:Network)
+    // Excluded: other runs, and snapshots a later run of the chain replaced.
+    WHERE m.run_id IN chain AND NOT coalesce(n.replaced_by, '') IN chain
+    RETURN m, n
+    LIMIT 1
+  }
   RETURN collect({account_id: a.account_id, status: a.status, created_at: toString(a.created_at),
                   country: a.country, sessions: sessions, last_seen: toString(last_seen),
                   network_id: n.network_id, network_status: n.status, score: m.score,

@@ -1,9 +1,14 @@
-// Networks of one run that pass the filters, best score first, with their
-// size in the run before (growth).
-MATCH (n:Network {run_id: $run_id})
-// Excluded: networks below the score or size asked for, or not flagged when
-// only suspected ones are asked for.
-WHERE n.score >= $min_score
+// Networks of one run (its chain: the full run it builds on and the copies
+// its incremental runs made) that pass the filters, best score first, with
+// their size in the snapshot they continue (growth).
+MATCH (r:DetectionRun {run_id: $run_id})
+WITH coalesce(r.chain, [r.run_id]) AS chain
+UNWIND chain AS rid
+MATCH (n:Network {run_id: rid})
+// Excluded: snapshots a later run of the chain replaced, networks below the
+// score or size asked for, or not flagged when only suspected ones are asked for.
+WHERE NOT coalesce(n.replaced_by, '') IN chain
+  AND n.score >= $min_score
   AND n.size >= $min_size
   AND (NOT $suspected_only OR n.flagged)
 OPTIONAL MATCH (n)-[:CONTINUES]->(before:Network)

@@ -1,6 +1,8 @@
 // Account-level roll-ups of a batch of new sessions, one per kind of entity:
 // (:Account)-[:USED_IP|USED_DEVICE|USED_KEY|USED_AGENT
-//   {sessions, first_seen, last_seen}]->(entity).
+//   {sessions, first_seen, last_seen, loaded_at}]->(entity), `loaded_at` being
+// when the load that first linked the two began (incremental detection asks
+// which accounts gained a link since a run).
 // Only new sessions are counted in, so a rerun adds nothing. Times come as
 // microseconds since the epoch. Prompt templates have no roll-up: nearly
 // every benign prompt is unique, so it would double the session links.
@@ -15,7 +17,8 @@ CALL () {
   ON CREATE SET
     u.sessions = r.sessions,
     u.first_seen = first_seen,
-    u.last_seen = last_seen
+    u.last_seen = last_seen,
+    u.loaded_at = $loaded_at
   ON MATCH SET
     u.sessions = u.sessions + r.sessions,
     u.first_seen = CASE WHEN first_seen < u.first_seen THEN first_seen ELSE u.first_seen END,
@@ -32,7 +35,8 @@ CALL () {
   ON CREATE SET
     u.sessions = r.sessions,
     u.first_seen = first_seen,
-    u.last_seen = last_seen
+    u.last_seen = last_seen,
+    u.loaded_at = $loaded_at
   ON MATCH SET
     u.sessions = u.sessions + r.sessions,
     u.first_seen = CASE WHEN first_seen < u.first_seen THEN first_seen ELSE u.first_seen END,
@@ -49,7 +53,8 @@ CALL () {
   ON CREATE SET
     u.sessions = r.sessions,
     u.first_seen = first_seen,
-    u.last_seen = last_seen
+    u.last_seen = last_seen,
+    u.loaded_at = $loaded_at
   ON MATCH SET
     u.sessions = u.sessions + r.sessions,
     u.first_seen = CASE WHEN first_seen < u.first_seen THEN first_seen ELSE u.first_seen END,
@@ -66,7 +71,8 @@ CALL () {
   ON CREATE SET
     u.sessions = r.sessions,
     u.first_seen = first_seen,
-    u.last_seen = last_seen
+    u.last_seen = last_seen,
+    u.loaded_at = $loaded_at
   ON MATCH SET
     u.sessions = u.sessions + r.sessions,
     u.first_seen = CASE WHEN first_seen < u.first_seen THEN first_seen ELSE u.first_seen END,

@@ -6,11 +6,15 @@
 // param: limit int(1..2000) = 300 -- Links to show at most
 CALL () {
   MATCH (r:DetectionRun {status: 'complete'})
-  RETURN r.run_id AS run_id
-  ORDER BY r.started_at DESC
+  RETURN coalesce(r.chain, [r.run_id]) AS chain
+  ORDER BY r.finished_at DESC
   LIMIT 1
 }
-MATCH (n:Network {network_id: $network_id, run_id: run_id})<-[:MEMBER_OF]-(a:Account)
+UNWIND chain AS rid
+MATCH (n:Network {network_id: $network_id, run_id: rid})
+// Excluded: snapshots a later run of the chain replaced.
+WHERE NOT coalesce(n.replaced_by, '') IN chain
+MATCH (n)<-[:MEMBER_OF]-(a:Account)
 MATCH (a)-[link:USED_DEVICE|PAID_WITH|USED_KEY]->(e)
 // Excluded: entities only one member uses (they link nothing).
 WHERE COUNT { (e)<-[:USED_DEVICE|PAID_WITH|USED_KEY]-(:Account)-[:MEMBER_OF]->(n) } >= 2

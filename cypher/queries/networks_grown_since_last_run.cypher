@@ -7,11 +7,14 @@
 // param: limit int(1..1000) = 100 -- Rows to show at most
 CALL () {
   MATCH (r:DetectionRun {status: 'complete'})
-  RETURN r.run_id AS run_id
-  ORDER BY r.started_at DESC
+  RETURN coalesce(r.chain, [r.run_id]) AS chain
+  ORDER BY r.finished_at DESC
   LIMIT 1
 }
-MATCH (n:Network {run_id: run_id})
+UNWIND chain AS rid
+MATCH (n:Network {run_id: rid})
+// Excluded: snapshots a later run of the chain replaced.
+WHERE NOT coalesce(n.replaced_by, '') IN chain
 OPTIONAL MATCH (n)-[:CONTINUES]->(before:Network)
 WITH n, before, n.size - coalesce(before.size, 0) AS growth
 // Excluded: networks that grew less than asked for, and new ones unless asked for.

@@ -5,15 +5,18 @@
 // param: limit int(1..1000) = 50 -- Rows to show at most
 CALL () {
   MATCH (r:DetectionRun {status: 'complete'})
-  RETURN r.run_id AS run_id
-  ORDER BY r.started_at DESC
+  RETURN coalesce(r.chain, [r.run_id]) AS chain
+  ORDER BY r.finished_at DESC
   LIMIT 1
 }
 MATCH (a:Account)-[u:USED_IP]->(ip:IP)
 // Excluded: addresses no intel feed names a provider for.
 WHERE ip.proxy_provider IS NOT NULL
-OPTIONAL MATCH (a)-[m:MEMBER_OF {run_id: run_id, flagged: true}]->(:Network)
-WITH ip.proxy_provider AS provider, a, u, (m IS NOT NULL OR a.status = 'banned') AS suspicious
+WITH ip, a, u, EXISTS {
+  MATCH (a)-[m:MEMBER_OF {flagged: true}]->(n:Network)
+  WHERE m.run_id IN chain AND NOT coalesce(n.replaced_by, '') IN chain
+} AS flagged
+WITH ip.proxy_provider AS provider, a, u, (flagged OR a.status = 'banned') AS suspicious
 WITH provider,
      sum(u.sessions) AS sessions,
      sum(CASE WHEN suspicious THEN u.sessions ELSE 0 END) AS suspicious_sessions,

@@ -6,13 +6,16 @@
 // param: limit int(1..1000) = 50 -- Rows to show at most
 CALL () {
   MATCH (r:DetectionRun {status: 'complete'})
-  RETURN r.run_id AS run_id
-  ORDER BY r.started_at DESC
+  RETURN coalesce(r.chain, [r.run_id]) AS chain
+  ORDER BY r.finished_at DESC
   LIMIT 1
 }
-MATCH (n:Network {run_id: run_id})
-// Excluded: networks not flagged when only suspected ones are asked for.
-WHERE n.flagged OR NOT $suspected_only
+UNWIND chain AS rid
+MATCH (n:Network {run_id: rid})
+// Excluded: snapshots a later run of the chain replaced, and networks not
+// flagged when only suspected ones are asked for.
+WHERE NOT coalesce(n.replaced_by, '') IN chain
+  AND (n.flagged OR NOT $suspected_only)
 MATCH (a:Account)-[:MEMBER_OF]->(n)
 WITH n, sum(a.input_tokens) AS input_tokens, sum(a.output_tokens) AS output_tokens,
      sum(a.sessions) AS sessions, sum(a.reasoning_sessions) AS reasoning_sessions
