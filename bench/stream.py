@@ -43,7 +43,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.synth.generator import generate  # noqa: E402
-from app.synth.replay import READY, Replay, split  # noqa: E402
+from app.synth.replay import READY, Batch, Replay, split  # noqa: E402
 from bench.common import ENTRY_POINT, bench_server, run_measured  # noqa: E402
 
 MIN_SESSIONS = 3
@@ -73,11 +73,18 @@ class Watcher:
 
     def __init__(self, inbox: Path, env: dict[str, str]):
         self.lines: Queue[dict[str, Any]] = Queue()
+        self.ready = threading.Event()
+        self.said: list[str] = []
         self.child = subprocess.Popen(
             [str(ENTRY_POINT), "watch", str(inbox), "--json", "--interval", "0.2",
              "--settle", "3600"], env=env, text=True, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE)
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_said, daemon=True).start()
+        # Batches arrive once it watches (its start-up is not a batch's delay).
+        if not self.ready.wait(300):
+            self.stop()
+            raise SystemExit("the watcher did not start: " + "".join(self.said))
 
     def _read(self) -> None:
         assert self.child.stdout is not None
@@ -85,13 +92,20 @@ class Watcher:
             if line.startswith("{"):
                 self.lines.put(json.loads(line))
 
+    def _read_said(self) -> None:
+        assert self.child.stderr is not None
+        for line in self.child.stderr:
+            self.said.append(line)
+            if line.startswith("watching"):
+                self.ready.set()
+
     def next(self, timeout: float) -> dict[str, Any]:
         try:
             return self.lines.get(timeout=timeout)
         except Empty:
             self.stop()
             raise SystemExit("the watcher reported no batch in time: "
-                             + (self.child.stderr.read() if self.child.stderr else "")) from None
+                             + "".join(self.said)) from None
 
     def stop(self) -> None:
         self.child.terminate()
@@ -101,12 +115,12 @@ class Watcher:
             self.child.kill()
 
 
-def drop(batch: Path, inbox: Path) -> float:
+def drop(batch: Batch, inbox: Path) -> float:
     """Copy a batch into the inbox as the contract asks (a dot name, then a
     rename); the moment it arrived."""
     hidden = inbox / f".{batch.name}"
     hidden.mkdir()
-    for path in batch.iterdir():
+    for path in batch.path.iterdir():
         if path.name != READY:
             shutil.copyfile(path, hidden / path.name)
     (hidden / READY).touch()
@@ -127,7 +141,8 @@ def attachment(replay: Replay, labels: dict[str, dict[str, str]], sessions: Coun
     owner = {n: c.most_common(1)[0][0] for n, c in planted_of.items()}
     heads = [a for a in arrived if labels[a]["label"] == "hydra"
              and labels[a]["network"] in known and sessions[a] >= MIN_SESSIONS]
-    right = [a for a in heads if assigned.get(a) and owner[assigned[a]] == labels[a]["network"]]
+    right = [a for a in heads
+             if (network := assigned.get(a)) and owner[network] == labels[a]["network"]]
     others = [a for a in arrived if labels[a]["label"] == "hydra"
               and labels[a]["network"] not in known and sessions[a] >= MIN_SESSIONS]
     benign = [a for a in arrived if labels[a]["label"] != "hydra" and sessions[a] >= MIN_SESSIONS]
@@ -195,6 +210,7 @@ def main() -> None:
                            "accounts": batch.accounts, "load": t.get("load"),
                            "detect": t.get("detect"), "alerts": t.get("alerts"),
                            "to_alerts": t.get("to_alerts"), "seen": round(seen, 3),
+                           "waited": t.get("waited"), "banned_alerts": t.get("banned_alerts"),
                            "changed": d.get("changed"), "attached": d.get("attached"),
                            "new_networks": d.get("new_networks"),
                            "alert_kinds": dict(Counter(a["kind"] for a in line["alerts"])),

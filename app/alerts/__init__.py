@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import audit
+from app.auth.users import request_context
 from app.db.graph import Graph
 from app.errors import HydrascopeError
 from app.kinds import kind_of
@@ -111,32 +112,62 @@ def store(graph: Graph, alert: Alert, entity_kind: str | None, entity: str | Non
 
 
 def list_alerts(graph: Graph, status: str | None = None, skip: int = 0,
-                limit: int = 100, kind: str | None = None) -> list[dict[str, Any]]:
-    """Alerts, newest first (of one status and kind when given)."""
-    return _alert_rows(graph, status, kind, skip, limit)[0]
+                limit: int = 100, kind: str | None = None, network_id: str | None = None,
+                assignee: str | None = None) -> list[dict[str, Any]]:
+    """Alerts, newest first (of one status, kind, network and assignee when
+    given; assignee '' for those assigned to nobody)."""
+    filters = {"status": status, "kind": kind, "network_id": network_id, "assignee": assignee}
+    return _alert_rows(graph, filters, skip, limit)[0]
 
 
 def alerts_page(graph: Graph, *, status: str | None = None, kind: str | None = None,
+                network_id: str | None = None, assignee: str | None = None,
                 page: int = 1, per_page: int = 25) -> Page:
     """One page of alerts, newest first, with the number that match."""
-    rows, total = _alert_rows(graph, status, kind, (page - 1) * per_page, per_page)
+    filters = {"status": status, "kind": kind, "network_id": network_id, "assignee": assignee}
+    rows, total = _alert_rows(graph, filters, (page - 1) * per_page, per_page)
     return Page(rows, page, per_page, total)
 
 
-def _alert_rows(graph: Graph, status: str | None, kind: str | None, skip: int,
+def _alert_rows(graph: Graph, filters: dict[str, str | None], skip: int,
                 limit: int) -> tuple[list[dict[str, Any]], int]:
+    status, kind = filters["status"], filters["kind"]
     if status is not None and status not in STATUSES:
         raise AlertError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
     if kind is not None and kind not in KINDS:
         raise AlertError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
-    rows = graph.read("alerts/alerts", status=status, kind=kind, skip=skip, limit=limit)
-    if rows:
-        total = rows[0]["total"]
-    else:  # past the last page: still say how many match
-        total = graph.read("alerts/alert_count", status=status, kind=kind)[0]["total"]
+    rows = graph.read("alerts/alerts", **filters, skip=skip, limit=limit)
+    # Past the last page: still say how many match.
+    total = rows[0]["total"] if rows else \
+        graph.read("alerts/alert_count", **filters)[0]["total"]
     for row in rows:
         del row["total"]
     return rows, total
+
+
+def assign(graph: Graph, alert_id: str, assignee: str | None, actor: str) -> str | None:
+    """Assign an alert to an active login (None: to nobody), recorded with who
+    did it and audited; whom it was assigned to before."""
+    if assignee is not None and request_context(graph, assignee)[0] is None:
+        raise AlertError(f"no active login {assignee!r} to assign the alert to")
+    rows = graph.write("alerts/assign", alert_id=alert_id, assignee=assignee, actor=actor)
+    if not rows:
+        raise AlertError(f"no alert {alert_id!r} (hydrascope alerts list shows them)")
+    audit.record(graph, actor, "alert.assign", target=alert_id,
+                 details={"from": rows[0]["before"], "to": assignee})
+    return rows[0]["before"]
+
+
+def webhook_problems(graph: Graph, limit: int = 100) -> list[dict[str, Any]]:
+    """Alerts the webhook did not take (retrying, or given up on), newest first."""
+    return graph.read("alerts/webhook_problems", limit=limit)
+
+
+def retry_webhook(graph: Graph, alert_id: str, actor: str) -> None:
+    """Queue an alert the webhook gave up on again (audited)."""
+    if not graph.write("alerts/webhook_retry", alert_id=alert_id):
+        raise AlertError(f"alert {alert_id!r} is not one the webhook gave up on")
+    audit.record(graph, actor, "alert.webhook_retry", target=alert_id)
 
 
 def open_count(graph: Graph) -> int:

@@ -130,6 +130,11 @@ def _write_pickle(path: Path, value: Any) -> None:
     partial.replace(path)
 
 
+# Evidence fields a full read never fills (an incremental run's links to
+# neighbours): an older pickle without them is filled in, not refused.
+FILLED = ("links",)
+
+
 def read_cached(stem: Path, say: Say = lambda _m: None) -> CachedSet | None:
     """The cached set, or None when there is none or it is stale: written by another cache
     version, or holding Evidence from before a field detection now reads was added."""
@@ -141,6 +146,9 @@ def read_cached(stem: Path, say: Say = lambda _m: None) -> CachedSet | None:
     if not isinstance(cached, CachedSet) or cached.version != CACHE_VERSION:
         say(f"{path} is not an evidence cache of this version: loading the set again")
         return None
+    for name in FILLED:
+        if name not in vars(cached.evidence):
+            setattr(cached.evidence, name, {})
     missing = [f.name for f in fields(Evidence) if f.name not in vars(cached.evidence)]
     if missing:
         say(f"{path} holds Evidence without {', '.join(missing)}: loading the set again")

@@ -109,6 +109,7 @@ def process(graph: Graph, arrival: Arrival, detect: bool = True) -> BatchOutcome
     it out of the inbox. Raises `GraphUnavailable` when the graph fails."""
     folder, name = arrival.path, arrival.name
     began = time.monotonic()
+    waited = round(time.time() - arrival.arrived, 3)
     digest = inbox.digest(folder)
     facts = {"name": name, "digest": digest, "inbox": str(folder.parent.resolve()),
              "arrived_at": datetime.fromtimestamp(arrival.arrived, UTC)}
@@ -122,12 +123,14 @@ def process(graph: Graph, arrival: Arrival, detect: bool = True) -> BatchOutcome
         else:
             graph.write("watch/batch_taken", batch_key=key, **facts)
             outcome = _load(graph, folder, name, key)
-        outcome.timings["load"] = round(time.monotonic() - began, 3)
+        outcome.timings.update(waited=waited, load=round(time.monotonic() - began, 3))
         if outcome.status == "done" and outcome.load_id:
             # Again after a restart: an alert names an account for an entity once.
+            began = time.monotonic()
             latest = graph.read("detect/latest_run")
             outcome.alerts = raise_banned_infrastructure(
                 graph, outcome.load_id, name, latest[0]["run"]["run_id"] if latest else None)
+            outcome.timings["banned_alerts"] = round(time.monotonic() - began, 3)
             if detect:
                 _detect(graph, outcome)
             outcome.timings["to_alerts"] = round(time.time() - arrival.arrived, 3)

@@ -1,13 +1,16 @@
-"""Admin pages: the audit trail (read-only) and the logins."""
+"""Admin pages: the audit trail (read-only), the logins, and the alert webhook's
+deliveries that failed."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app import alerts
 from app.audit import list_events, record
 from app.auth.users import (
     ROLES,
@@ -104,3 +107,23 @@ def users_update(request: Request, user: Admin, username: str,
            source=client_address(request),
            details={"role": role, "active": active, "sessions_ended": end or active is False})
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/webhook")
+def webhook_page(request: Request, user: Admin) -> Response:
+    """Alerts the webhook has not taken: retrying, or given up on (retry here)."""
+    url = graph_of(request).settings.alert_webhook
+    parts = urlsplit(url) if url else None
+    # Only where alerts go: a path or query may carry a secret.
+    where = f"{parts.scheme}://{parts.netloc}" if parts else None
+    return render(request, "admin_webhook.html", {
+        "webhook": where, "problems": alerts.webhook_problems(graph_of(request))})
+
+
+@router.post("/webhook/{alert_id}/retry", dependencies=[Depends(check_csrf)])
+def webhook_retry(request: Request, user: Admin, alert_id: str) -> Response:
+    try:
+        alerts.retry_webhook(graph_of(request), alert_id, user.username)
+    except alerts.AlertError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return RedirectResponse("/admin/webhook", status_code=303)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from app import explore
+from app import alerts, explore
 from app.alerts import open_count
 from app.auth.signin import sign_in, sign_out
 from app.auth.users import User
@@ -194,9 +194,12 @@ def network_page(request: Request, user: Viewer, network_id: str, run: RunId = N
                  page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                  per_page: Annotated[int, Query(ge=10, le=500)] = 50) -> Response:
     network, members = _with_members(request, network_id, run, sort, order, page, per_page)
+    history = None
+    if request.headers.get("HX-Request") != "true":
+        history = alerts.alerts_page(graph_of(request), network_id=network_id, per_page=10)
     return render(request, "network.html", {
         "network": network, "run_id": network["run_id"], "members": members,
-        "filters": {"sort": sort, "order": order, "per_page": per_page},
+        "alerts": history, "filters": {"sort": sort, "order": order, "per_page": per_page},
     }, block="members")
 
 

@@ -10,3 +10,6 @@ FOR (n:Network) ON (n.network_id);
 // Alerts waiting for the webhook are found by their delivery state.
 CREATE INDEX alert_webhook IF NOT EXISTS
 FOR (n:Alert) ON (n.webhook);
+// A network page lists the alerts about it.
+CREATE INDEX alert_network IF NOT EXISTS
+FOR (n:Alert) ON (n.network_id);
