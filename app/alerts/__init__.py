@@ -5,8 +5,9 @@ the accounts it names, evidence sentences, the batch that caused it, and a
 status (open, acknowledged, closed) with who changed it last. Stored in the
 graph as `(:Alert)-[:ABOUT]->(:Account)`.
 
-Kinds: `banned_infrastructure` (accounts of a batch share a device, a payment
-token, an API key or a rarely shared address with banned accounts), and,
+Kinds: `banned_infrastructure` (new accounts of a batch share a device, a
+payment token, an API key or a rarely shared address with banned accounts;
+one alert per network of those banned accounts), and,
 from the incremental detection run after each batch (app.alerts.detection),
 `new_head` (accounts attached to a suspected network after some of its
 members were banned), `network_growth` (a suspected network grew by more
@@ -63,31 +64,50 @@ def names(ids: list[str]) -> str:
     return shown + (f" and {len(ids) - NAMED} more" if len(ids) > NAMED else "")
 
 
+# Entities named in one alert's evidence before "and N more".
+SENTENCES = 10
+
+
 def _sentence(kind: str, value: str, accounts: list[str], banned: list[str]) -> str:
     entity = kind_of(kind)
     noun = entity.noun if entity else kind
     # Payment tokens point at people: named by kind only (the alert links the accounts).
     what = f"a {noun}" if entity and entity.masked == "always" else f"{noun} {value}"
     users, verb = ("account", "uses") if len(accounts) == 1 else ("accounts", "use")
-    return (f"{len(accounts)} {users} of this batch ({names(accounts)}) {verb} {what}, "
+    return (f"{len(accounts)} new {users} of this batch ({names(accounts)}) {verb} {what}, "
             f"also used by {len(banned)} banned account{'' if len(banned) == 1 else 's'} "
             f"({names(banned)})")
 
 
 def raise_banned_infrastructure(graph: Graph, load_id: str, batch: str,
                                 run_id: str | None) -> list[Alert]:
-    """One alert per entity of banned accounts that accounts of this load use,
-    naming the accounts no earlier alert named for it; the network is the one the
-    banned accounts were flagged in by run `run_id` (the latest complete run)."""
-    alerts = []
+    """The new accounts of a load on infrastructure of banned accounts: one alert
+    per suspected network those banned accounts were flagged in by run `run_id`
+    (per entity where they were in none), naming each account once ever, with
+    a sentence per shared entity."""
+    by_entity: dict[tuple[str, str], dict[str, Any]] = {}
     for row in graph.read("alerts/banned_infrastructure", load_id=load_id, run_id=run_id,
                           address_accounts=ADDRESS_ACCOUNTS):
-        accounts, banned = sorted(row["accounts"]), sorted(row["banned"])
-        alert = new_alert("banned_infrastructure", row["network"], accounts,
-                          [_sentence(row["kind"], row["value"], accounts, banned)], batch,
-                          load_id)
-        store(graph, alert, row["kind"], row["value"])
-        alerts.append(alert)
+        entry = by_entity.setdefault((row["kind"], row["value"]), {
+            "accounts": set(), "banned": sorted(row["banned"]), "network": row["network"]})
+        entry["accounts"].add(row["account"])
+    groups: dict[tuple[str, str], list[tuple[tuple[str, str], dict[str, Any]]]] = {}
+    for key, entry in sorted(by_entity.items()):
+        group = ("network", entry["network"]) if entry["network"] else key
+        groups.setdefault(group, []).append((key, entry))
+    alerts: list[Alert] = []
+    entities: list[tuple[str | None, str | None]] = []
+    for (group_kind, group_value), entries in sorted(groups.items()):
+        accounts = sorted({a for _key, e in entries for a in e["accounts"]})
+        evidence = [_sentence(kind, value, sorted(e["accounts"]), e["banned"])
+                    for (kind, value), e in entries[:SENTENCES]]
+        if len(entries) > SENTENCES:
+            evidence.append(f"and {len(entries) - SENTENCES} more entities of banned accounts")
+        network = group_value if group_kind == "network" else None
+        alerts.append(new_alert("banned_infrastructure", network, accounts, evidence, batch,
+                                load_id))
+        entities.append((None, None) if network else (group_kind, group_value))
+    store_all(graph, alerts, entities)
     return alerts
 
 
@@ -99,16 +119,28 @@ def new_alert(kind: str, network_id: str | None, accounts: list[str], evidence: 
 
 def store(graph: Graph, alert: Alert, entity_kind: str | None, entity: str | None,
           webhook: bool | None = None) -> None:
-    """Write an alert (linked to its accounts), queued for the webhook when one
-    is set, and audit it."""
+    """Write one alert (see store_all)."""
+    store_all(graph, [alert], [(entity_kind, entity)], webhook)
+
+
+def store_all(graph: Graph, alerts: list[Alert],
+              entities: list[tuple[str | None, str | None]],
+              webhook: bool | None = None) -> None:
+    """Write alerts in one transaction (each linked to its accounts), queued for
+    the webhook when one is set, and audit each."""
+    if not alerts:
+        return
     queued = graph.settings.alert_webhook is not None if webhook is None else webhook
-    graph.write("alerts/create_alert", alert_id=alert.alert_id, kind=alert.kind,
-                network_id=alert.network_id, accounts=alert.accounts, evidence=alert.evidence,
-                batch=alert.batch, load_id=alert.load_id, entity_kind=entity_kind,
-                entity=entity, webhook="pending" if queued else None)
-    audit.record(graph, "watch", "alert.raised", target=alert.alert_id,
-                 details={"kind": alert.kind, "batch": alert.batch,
-                          "accounts": len(alert.accounts)})
+    rows = [{"alert_id": a.alert_id, "kind": a.kind, "network_id": a.network_id,
+             "accounts": a.accounts, "evidence": a.evidence, "batch": a.batch,
+             "load_id": a.load_id, "entity_kind": entity_kind, "entity": entity,
+             "webhook": "pending" if queued else None}
+            for a, (entity_kind, entity) in zip(alerts, entities, strict=True)]
+    graph.write("alerts/create_alerts", alerts=rows)
+    for alert in alerts:
+        audit.record(graph, "watch", "alert.raised", target=alert.alert_id,
+                     details={"kind": alert.kind, "batch": alert.batch,
+                              "accounts": len(alert.accounts)})
 
 
 def list_alerts(graph: Graph, status: str | None = None, skip: int = 0,

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from app.alerts import Alert, names, new_alert, store
+from app.alerts import Alert, names, new_alert, store_all
 from app.db.graph import Graph
 from app.detect.incremental import IncrementalResult, NetworkChange
 
@@ -25,6 +25,7 @@ def raise_detection_alerts(graph: Graph, result: IncrementalResult, batch: str,
         return []
     share = graph.settings.alert_growth if growth is None else growth
     alerts: list[Alert] = []
+    entities: list[tuple[str | None, str | None]] = []
     base = graph.read("alerts/run_base", run_id=result.run_id)
     base_run = base[0]["base"] if base else None
     sizes = {row["network_id"]: row["size"] for row in graph.read(
@@ -34,14 +35,14 @@ def raise_detection_alerts(graph: Graph, result: IncrementalResult, batch: str,
         if change.new_heads and change.flagged and not change.new:
             alert = new_alert("new_head", change.network_id, change.new_heads,
                               [_heads_sentence(change, result.run_id)], batch, load_id)
-            store(graph, alert, "run", result.run_id)
             alerts.append(alert)
+            entities.append(("run", result.run_id))
         if change.new or change.promoted:
             alert = new_alert("new_network", change.network_id,
                               change.attached if change.new else change.flagged_again,
                               [_network_sentence(change), *change.reasons], batch, load_id)
-            store(graph, alert, "run", result.run_id)
             alerts.append(alert)
+            entities.append(("run", result.run_id))
         before = sizes.get(change.network_id)
         if (change.flagged and not change.new and before and change.size > before
                 and (change.size - before) / before > share and base_run is not None
@@ -49,8 +50,9 @@ def raise_detection_alerts(graph: Graph, result: IncrementalResult, batch: str,
                                    base_run=base_run)):
             alert = new_alert("network_growth", change.network_id, change.attached,
                               [_growth_sentence(change, before, share)], batch, load_id)
-            store(graph, alert, "base_run", base_run)
             alerts.append(alert)
+            entities.append(("base_run", base_run))
+    store_all(graph, alerts, entities)
     return alerts
 
 

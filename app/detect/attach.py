@@ -29,16 +29,22 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from app.detect.communities import extend_communities
 from app.detect.evidence import Evidence
+from app.detect.features import MARK_KINDS
 from app.detect.project import Projection, ProjectionParams, project
 from app.detect.score import (
+    MIN_TIE_TO_MARKED,
     CommunityScore,
+    Likeness,
     ScoreParams,
     ScoringContext,
     gate_members,
     member_strength,
     score_community,
+    ties_toward,
 )
 
 
@@ -53,6 +59,8 @@ class Known:
     members: list[int]  # local indices: every member when `whole`
     size: int = 0  # members in the run
     whole: bool = True  # every member's evidence is at hand
+    likeness: dict[str, Any] | None = None  # a suspected network's (Likeness.as_dict)
+    first_ban: float | None = None  # when the first of its members was banned
 
 
 @dataclass
@@ -88,6 +96,7 @@ class NewGroup:
 
     community: CommunityScore
     members: list[Joined]
+    likeness: dict[str, Any] | None = None  # Likeness.as_dict of its flagged members
 
 
 @dataclass
@@ -129,7 +138,14 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
     # neighbourhood cannot say what chance gives there.
     local = replace(params.projection, coactivity=replace(params.projection.coactivity,
                                                           enabled=False))
-    projection = project(evidence, local, hood.sizes)
+    # Links among neighbours known only by what they share with the accounts
+    # at hand are left out; those of networks read whole are kept.
+    focus = np.zeros(evidence.size, dtype=bool)
+    focus[hood.changed] = True
+    for k in hood.networks.values():
+        if k.whole:
+            focus[k.members] = True
+    projection = project(evidence, local, hood.sizes, focus)
     increment = Increment(projection)
     network_of = hood.network_of()
     known = hood.networks
@@ -176,19 +192,10 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
     groups: list[list[int]] = []
     scored: list[CommunityScore] = []
     owners: list[tuple[str, str | None]] = []
-    for network_id, coming in sorted(candidates.items()):
-        if not coming:
-            continue
-        members = sorted(set(known[network_id].members) | set(coming))
-        community = score_community(members, ctx)
-        increment.rescored[network_id] = community
-        # The network is what its parent run said it is; the neighbourhood
-        # decides only who joins it.
-        community.flagged = True
-        community.score = known[network_id].score
-        groups.append(members)
-        scored.append(community)
-        owners.append(("known", network_id))
+    # Suspected networks are what their run said they are: each candidate is
+    # judged by the member rules against the members at hand and the
+    # network's kept likeness (app.detect.score.Likeness).
+    decided_known = _judge_candidates(hood, ctx, projection, candidates)
     # Unflagged networks, read whole, whose own members changed: scored again
     # (a ring the history was too short to show may show now).
     for network_id in sorted(set(staying) | set(joining)):
@@ -214,24 +221,23 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
             for m in members:
                 fixed_facts.pop(m, None)
     per_account = gate_members(ctx, scored, strength, fixed_facts)
+    for network_id, decided in sorted(decided_known.items()):
+        joined = [j for j in decided if network_of.get(j.account) != network_id]
+        again = [j for j in decided if network_of.get(j.account) == network_id]
+        if joined:
+            increment.attached[network_id] = joined
+            for j in joined:
+                previous = network_of.get(j.account)
+                if previous is not None:
+                    increment.left.setdefault(previous, []).append(j.account)
+        if again:
+            increment.regated[network_id] = again
     for community, (what, owner) in zip(scored, owners, strict=True):
-        if what == "known":
-            assert owner is not None
-            decided = [Joined(m, *per_account[m], strength.get(m, 0.0))
-                       for m in candidates[owner] if per_account[m][1]]
-            joined = [j for j in decided if network_of.get(j.account) != owner]
-            again = [j for j in decided if network_of.get(j.account) == owner]
-            if joined:
-                increment.attached[owner] = joined
-                for j in joined:
-                    previous = network_of.get(j.account)
-                    if previous is not None:
-                        increment.left.setdefault(previous, []).append(j.account)
-            if again:
-                increment.regated[owner] = again
-        elif community.flagged:
+        if community.flagged:
             group = NewGroup(community, [Joined(m, *per_account[m], strength.get(m, 0.0))
                                          for m in community.members])
+            likeness = Likeness.of([j.account for j in group.members if j.flagged], ctx)
+            group.likeness = likeness.as_dict() if likeness is not None else None
             if what == "promote":
                 assert owner is not None
                 increment.promoted[owner] = group
@@ -249,6 +255,7 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
         "changed": len(hood.changed), "free": len(free), "neighbourhood": evidence.size,
         "edges": projection.edge_count,
         "candidates": sum(len(v) for v in candidates.values()),
+        "joined_known": sum(len(v) for v in decided_known.values()),
         "attached": sum(len(v) for v in increment.attached.values()),
         "regated": sum(len(v) for v in increment.regated.values()),
         "rescored_unflagged": sum(1 for what, _n in owners if what == "promote"),
@@ -277,3 +284,74 @@ def _label_networks(labels: list[int], fixed: list[bool], network_of: dict[int, 
         if network_id is not None and count >= 0.5 * sum(origins.values()):
             found[label] = network_id
     return found
+
+
+def _judge_candidates(hood: Neighbourhood, ctx: ScoringContext, projection: Projection,
+                      candidates: dict[str, list[int]]) -> dict[str, list[Joined]]:
+    """The candidates of each suspected network that join it, flagged: the
+    member rules of a full run (app.detect.score.gate_members) against the
+    members at hand (every member an entity of the candidate's links to) and
+    the network's kept likeness, without reading the network whole.
+
+    A candidate is flagged with the network when at least a quarter of its link
+    weight goes to the network's members and to the other candidates joining
+    it, and (1) a card, device, key or template family it uses is the
+    network's own (used by two or more of them, for at least half of its
+    users in the whole population) and used by a member the run flagged; or
+    (2) its own extraction profile is at the mark and a third of its link
+    weight goes to flagged members; or (3) it has that third, signed up while
+    the network did, and holds to its likeness (Likeness.holds, the pool
+    being the addresses flagged members used)."""
+    facts = hood.member_facts
+    flagged_in: dict[str, set[int]] = {}
+    for network_id, k in hood.networks.items():
+        flagged_in[network_id] = {m for m in k.members if facts.get(m, (0.0, False, 0.0))[1]}
+    groups = [sorted(set(hood.networks[n].members) | set(c)) for n, c in sorted(candidates.items())
+              if c and hood.networks[n].flagged]
+    owners = [n for n, c in sorted(candidates.items()) if c and hood.networks[n].flagged]
+    strength = member_strength(projection, groups)
+    marked = np.zeros(projection.size, dtype=bool)
+    group_of = np.full(projection.size, -1, dtype=np.int64)
+    for g, network_id in enumerate(owners):
+        group_of[groups[g]] = g
+        marked[sorted(flagged_in[network_id])] = True
+    ties = ties_toward(projection, group_of, marked)
+    users = ctx.ref.users
+    kinds = tuple(MARK_KINDS.values())
+    found: dict[str, list[Joined]] = {}
+    for g, network_id in enumerate(owners):
+        known = hood.networks[network_id]
+        inside = set(groups[g])
+        body = flagged_in[network_id]
+        likeness = Likeness.from_dict(known.likeness) if known.likeness else None
+        joined = []
+        for m in sorted(set(candidates[network_id])):
+            s = strength.get(m, 0.0)
+            if s < ctx.params.min_member_strength:
+                continue
+            tie = ties.get(m, 0.0)
+            own = False
+            for kind in kinds:
+                for key in ctx.ref.keys_of.get(kind, {}).get(m, ()):
+                    sharing = [a for a in _users_of(projection, kind, key) if a in inside]
+                    if len(sharing) >= 2 and len(sharing) >= 0.5 * users[kind][key] and \
+                            body.intersection(sharing):
+                        own = True
+            profile = ctx.ref.own_intent[m] >= ctx.params.own_intent and tie >= MIN_TIE_TO_MARKED
+            alike = False
+            if not own and not profile and likeness is not None and tie >= MIN_TIE_TO_MARKED \
+                    and likeness.in_period(m, ctx):
+                pool = {a for a in ctx.addresses.get(m, ())
+                        if body.intersection(_users_of(projection, "ip", a))}
+                alike = likeness.holds(m, ctx, tie, pool)
+            if own or profile or alike:
+                joined.append(Joined(m, known.score * (0.5 + 0.5 * s), True, s))
+        if joined:
+            found[network_id] = joined
+    return found
+
+
+def _users_of(projection: Projection, kind: str, key: str) -> list[int]:
+    """The accounts at hand that use an entity (template families by their key)."""
+    entity_kind = "template" if kind == "family" else kind
+    return projection.entities.get(entity_kind, {}).get(key, [])

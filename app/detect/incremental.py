@@ -178,7 +178,11 @@ def write_increment(graph: Graph, run_id: str, hood: Neighbourhood, increment: I
         for j in (*joined, *decided):
             per_account[j.account] = (j.score, j.flagged)
         now = sorted((set(known.members) | {j.account for j in joined}) - moved)
-        heads = _new_heads(evidence, now, [j.account for j in joined])
+        size = (len(now) if known.whole else known.size + len(joined) - len(moved))
+        if promoted is not None:
+            heads = _new_heads(evidence, now, [j.account for j in joined])
+        else:
+            heads = _heads_after(evidence, [j.account for j in joined], known.first_ban)
         # Memberships written anew rather than copied: those decided again.
         rewritten = sorted({ids[j.account] for j in decided} | set(leaving))
         row: dict[str, Any] = {
@@ -194,6 +198,8 @@ def write_increment(graph: Graph, run_id: str, hood: Neighbourhood, increment: I
             facts = network_row(network_id, community, Lineage(network_id), heads)
             row["facts"] = {k: facts[k] for k in ("score", "intent", "flagged", "reasons",
                                                   "evidence", "status")}
+            row["facts"]["likeness"] = json.dumps(promoted.likeness) if promoted.likeness \
+                else None
         if known.whole:
             # Every member is at hand: what they share and the picture, anew.
             uses = member_uses(evidence, set(now))
@@ -204,7 +210,7 @@ def write_increment(graph: Graph, run_id: str, hood: Neighbourhood, increment: I
         copies.append(row)
         members.extend(_member_rows(ids, network_id, [*joined, *decided]))
         change = NetworkChange(network_id, known.flagged or promoted is not None, known.size,
-                               len(now), [ids[j.account] for j in joined], leaving, heads)
+                               size, [ids[j.account] for j in joined], leaving, heads)
         change.attached_flagged = sorted(ids[j.account] for j in joined if j.flagged)
         change.flagged_again = sorted(ids[j.account] for j in decided if j.flagged)
         if promoted is not None:
@@ -221,6 +227,7 @@ def write_increment(graph: Graph, run_id: str, hood: Neighbourhood, increment: I
         heads = _new_heads(evidence, community.members, community.members)
         row = network_row(network_id, community, Lineage(None, joined=accounts), heads)
         row["previous_run"] = None
+        row["likeness"] = json.dumps(group.likeness) if group.likeness else None
         scores = {j.account: (j.score, j.flagged) for j in group.members}
         uses = member_uses(evidence, set(community.members))
         row["shared"] = json.dumps(shared_infrastructure(community.members, uses,
@@ -275,6 +282,17 @@ def _member_rows(ids: list[str], network_id: str, joined: list[Joined]
     return [{"account_id": ids[j.account], "network_id": network_id,
              "score": round(j.score, 4), "flagged": j.flagged,
              "strength": round(j.strength, 4)} for j in joined]
+
+
+def _heads_after(evidence: Evidence, among: list[int], first_ban: float | None) -> list[str]:
+    """Accounts of `among` that signed up after `first_ban` (a network's first
+    ban) and are not banned themselves: its new heads (as new_head_members)."""
+    if first_ban is None:
+        return []
+    return sorted(evidence.account_ids[m] for m in among
+                  if evidence.accounts[m].get("created") is not None
+                  and evidence.accounts[m]["created"] > first_ban
+                  and evidence.accounts[m]["status"] != "banned")
 
 
 def _new_heads(evidence: Evidence, members: list[int], among: list[int]) -> list[str]:

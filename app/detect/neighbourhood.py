@@ -2,18 +2,22 @@
 their neighbourhood in the graph (see app.detect.attach).
 
 1. The accounts whose load mark (`loaded_at`) is at or after the parent
-   run's read of the graph (or the start of a load that straddled it), and
-   that gained a link to an address, device or key since: new accounts, and
-   old ones on new infrastructure. One that only added sessions where it
-   already was keeps its place until the next full run.
+   run's read of the graph (or the start of a load that straddled it), that
+   gained a link to an address, device or key since, and that are new, or
+   reached with a new link infrastructure that a member of a suspected
+   network uses, or were alone and now share something new with another
+   account (see detect/incremental/changed). One that only added sessions
+   where it already was, or moved to infrastructure of its own or that no
+   suspected network uses, keeps its place until the next full run.
 2. Every entity they use that the projection links by (addresses, /24 and
    /48 prefixes, devices, cards, keys, user agents, organisations, e-mail
    domains, prompts), with how many accounts use it in the whole graph, and,
    for those used by at most `hub` accounts, which ones: the neighbours.
 3. The networks of the parent run (as its chain shows them) that the
-   changed accounts and their neighbours are members of; flagged ones are
-   read whole, and so are unflagged ones whose own members changed (they
-   are scored again), the best scored first, up to REREAD accounts.
+   changed accounts and their neighbours are members of, with a suspected
+   network's kept likeness; unflagged ones whose own members changed are
+   read whole (they are scored again), the best scored first, up to REREAD
+   accounts.
 4. The evidence of the changed accounts and of those networks' members, and
    the population's users of their entities; neighbours outside them are
    kept only by what links them to the changed accounts.
@@ -21,6 +25,7 @@ their neighbourhood in the graph (see app.detect.attach).
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -74,6 +79,20 @@ def entity_keys(evidence: Evidence, accounts: Iterable[int] | None = None
     return keys
 
 
+def _most_users(kind: str, hub: int) -> int:
+    """The most users an entity of this kind may have for its users to be worth
+    listing: sharing it must add at least a quarter of the least link weight
+    (the least template weight for prompts) to a pair, or a pair would need
+    four such entities to be linked at all (a /24 shared by a hundred links
+    no one)."""
+    params = ProjectionParams()
+    floor = (params.min_template_weight if kind == "template" else params.min_edge_weight) / 4
+    users = 2
+    while users < hub and entity_weight(kind, users + 1) >= floor:
+        users += 1
+    return users
+
+
 def _users(graph: Graph, keys: dict[str, set[str]], hub: int, with_users: bool,
            sizes: dict[str, dict[str, int]]) -> dict[str, dict[str, list[str]]]:
     """Fill `sizes` with the population's users of each entity; with `with_users`,
@@ -85,7 +104,8 @@ def _users(graph: Graph, keys: dict[str, set[str]], hub: int, with_users: bool,
         if not todo:
             continue
         for row in graph.read("detect/incremental/entity_users", kind=kind, keys=todo,
-                              with_users=with_users, most=hub, links_cap=LINKS_CAP):
+                              with_users=with_users, most=_most_users(kind, hub),
+                              links_cap=LINKS_CAP):
             known[row["key"]] = int(row["accounts"])
             if row["users"]:
                 found[kind][row["key"]] = list(row["users"])
@@ -100,10 +120,11 @@ def read_neighbourhood(graph: Graph, parent: str, chain: list[str],
     hub = ProjectionParams().hub_size if hub is None else hub
     clock = _Clock()
     changed_ids = [r["account_id"] for r in graph.read("detect/incremental/changed",
-                                                       parent=parent)]
+                                                       parent=parent, chain=chain, most=hub)]
     clock("changed")
     if not changed_ids:
         return Neighbourhood(Evidence(), []), {"changed": 0, "seconds": clock.times}
+    changed_set = set(changed_ids)
     first = read_some(graph, changed_ids)
     clock("changed_evidence")
     sizes: dict[str, dict[str, int]] = {}
@@ -115,25 +136,30 @@ def read_neighbourhood(graph: Graph, parent: str, chain: list[str],
     clock("memberships")
     networks: dict[str, dict[str, Any]] = {}
     membership: dict[str, tuple[str, float, bool, float]] = {}
-    changed_set = set(changed_ids)
     for row in rows:
         facts = networks.setdefault(row["network_id"], {
             "run_id": row["run_id"], "flagged": bool(row["flagged"]),
             "score": float(row["network_score"] or 0.0), "size": int(row["size"] or 0),
+            "likeness": json.loads(row["likeness"]) if row["likeness"] else None,
             "changed": False})
         facts["changed"] |= row["account_id"] in changed_set
         membership[row["account_id"]] = (row["network_id"], float(row["score"] or 0.0),
                                          bool(row["member_flagged"]), float(row["strength"]))
-    # Read whole: the flagged networks, and unflagged ones whose own members
-    # changed (scored again), the best scored first, up to `reread` accounts.
+    # Read whole: the unflagged networks whose own members changed (scored
+    # again), the best scored first, up to `reread` accounts. A suspected
+    # network is judged by its members at hand and its kept likeness.
     budget = reread
     for _network_id, facts in sorted(networks.items(), key=lambda n: (-n[1]["score"], n[0])):
-        facts["whole"] = facts["flagged"]
+        facts["whole"] = False
         if not facts["flagged"] and facts["changed"] and facts["size"] <= budget:
             facts["whole"] = True
             budget -= facts["size"]
     wanted = [{"network_id": n, "run_id": facts["run_id"]}
               for n, facts in sorted(networks.items()) if facts["whole"]]
+    suspected = [{"network_id": n, "run_id": facts["run_id"]}
+                 for n, facts in sorted(networks.items()) if facts["flagged"]]
+    bans = {row["network_id"]: row["first_ban"]
+            for row in graph.read("detect/incremental/network_bans", networks=suspected)}
     for row in graph.read("detect/incremental/network_members", networks=wanted):
         membership[row["account_id"]] = (row["network_id"], float(row["score"] or 0.0),
                                          bool(row["flagged"]), float(row["strength"]))
@@ -153,7 +179,7 @@ def read_neighbourhood(graph: Graph, parent: str, chain: list[str],
                     index[account_id] = evidence.add_account(account_id, created=None,
                                                              status="active")
                 account = index[account_id]
-                if account_id in changed_ids or account_id in whole:
+                if account_id in changed_set or account_id in whole:
                     continue
                 if kind == "template":
                     evidence.templates[account].append(int(key, 16))
@@ -167,7 +193,8 @@ def read_neighbourhood(graph: Graph, parent: str, chain: list[str],
                          if n == network_id and a in index)
         hood.networks[network_id] = Known(network_id, facts["run_id"], facts["flagged"],
                                           facts["score"], members, facts["size"],
-                                          facts["whole"])
+                                          facts["whole"], facts["likeness"],
+                                          bans.get(network_id))
     hood.member_facts = {index[a]: (score, flag, strength)
                          for a, (_n, score, flag, strength) in membership.items() if a in index}
     read = {"changed": len(changed_ids), "neighbours": len(neighbours),

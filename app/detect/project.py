@@ -169,13 +169,17 @@ def entity_weight(kind: str, users: int, intel: dict[str, Any] | None = None) ->
 
 
 def project(evidence: Evidence, params: ProjectionParams | None = None,
-            sizes: dict[str, dict[str, int]] | None = None) -> Projection:
+            sizes: dict[str, dict[str, int]] | None = None,
+            focus: np.ndarray | None = None) -> Projection:
     """The weighted account-to-account graph (see the module docstring).
 
     `sizes` (kind -> key -> accounts) gives the number of accounts behind an
     entity in the whole population when `evidence` holds only part of it (an
     incremental run's neighbourhood): weights and hubs follow the population,
-    links only the accounts at hand."""
+    links only the accounts at hand. With `focus` (bool per account), only
+    pairs with a focus account in them are linked: the links among the
+    neighbours an incremental run knows only by what they share with its
+    accounts say nothing about them."""
     params = params or ProjectionParams()
     sizes = dict(sizes or {})
     rng = random.Random(params.seed)
@@ -195,6 +199,10 @@ def project(evidence: Evidence, params: ProjectionParams | None = None,
             n = max(len(accounts), known.get(key, 0))
             weight = entity_weight(kind, n, evidence.ip_intel.get(key) if kind == "ip" else None)
             stats[f"{kind}_entities"] += 1
+            if focus is not None and n <= params.hub_size:
+                _focus_pairs(accounts, focus, weight if kind == "template" else 0.0, weight,
+                             (hub_src, hub_dst, hub_wts, hub_tpl))
+                continue
             if n <= params.hub_size:
                 same_size, same_weights, same_tpl = by_size[len(accounts)]
                 same_size.append(accounts)
@@ -206,8 +214,11 @@ def project(evidence: Evidence, params: ProjectionParams | None = None,
             rng.shuffle(order)
             for i, a in enumerate(order):
                 for step in range(1, min(params.hub_degree // 2, len(order) - 1) + 1):
+                    b = order[(i + step) % len(order)]
+                    if focus is not None and not (focus[a] or focus[b]):
+                        continue
                     hub_src.append(a)
-                    hub_dst.append(order[(i + step) % len(order)])
+                    hub_dst.append(b)
                     hub_wts.append(weight)
                     hub_tpl.append(weight if kind == "template" else 0.0)
     parts_src = [np.frombuffer(hub_src, dtype=np.int64)] if hub_src else []
@@ -241,6 +252,26 @@ def project(evidence: Evidence, params: ProjectionParams | None = None,
                       weights=summed[keep], entities=shared,
                       account_families=account_families, stats=dict(stats),
                       population_users=sizes)
+
+
+def _focus_pairs(accounts: list[int], focus: np.ndarray, template: float, weight: float,
+                 out: tuple[array, array, array, array]) -> None:
+    """The pairs of an entity's accounts with a focus account in them."""
+    src, dst, wts, tpl = out
+    inside = [a for a in accounts if focus[a]]
+    if not inside:
+        return
+    others = [a for a in accounts if not focus[a]]
+    for i, a in enumerate(inside):
+        for b in inside[i + 1:]:
+            src.append(a)
+            dst.append(b)
+        for b in others:
+            src.append(a)
+            dst.append(b)
+    added = len(inside) * (len(inside) - 1) // 2 + len(inside) * len(others)
+    wts.extend([weight] * added)
+    tpl.extend([template] * added)
 
 
 def _aggregate(src: list[np.ndarray], dst: list[np.ndarray], wts: list[np.ndarray],

@@ -28,6 +28,7 @@ from app.detect.lineage import Lineage, match_networks
 from app.detect.project import Projection, ProjectionParams, project
 from app.detect.score import (
     CommunityScore,
+    Likeness,
     ScoreParams,
     ScoringContext,
     calibrate,
@@ -98,6 +99,9 @@ class Analysis:
     strength: dict[int, float]
     # what an incremental run built on this one scores by (ScoringContext.snapshot)
     snapshot: dict[str, Any] = field(default_factory=dict)
+    # first member of each flagged community -> what its heads look like
+    # (Likeness.as_dict), for the incremental runs built on this one
+    likeness: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def analyse(evidence: Evidence, params: DetectParams,
@@ -141,7 +145,21 @@ def analyse(evidence: Evidence, params: DetectParams,
         pop = ctx.population
     strength = member_strength(projection, groups)
     return Analysis(evidence, groups, scored, per_account, asdict(pop), strength,
-                    ctx.snapshot())
+                    ctx.snapshot(), likenesses(ctx, scored, per_account))
+
+
+def likenesses(ctx: ScoringContext, scored: list[CommunityScore],
+               per_account: dict[int, tuple[float, bool]]) -> dict[int, dict[str, Any]]:
+    """What the heads of each flagged community look like (by its flagged
+    members), keyed by its first member."""
+    found = {}
+    for community in scored:
+        if community.flagged:
+            body = [m for m in community.members if per_account[m][1]]
+            likeness = Likeness.of(body, ctx)
+            if likeness is not None:
+                found[community.members[0]] = likeness.as_dict()
+    return found
 
 
 def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityScore],
@@ -350,6 +368,8 @@ def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysi
         changes["new_heads"] += len(heads)
         row = network_row(network_id, community, lineage, heads)
         row["previous_run"] = snapshots.get(lineage.previous_id or "")
+        found = analysis.likeness.get(community.members[0])
+        row["likeness"] = json.dumps(found) if found else None
         row["shared"] = json.dumps(shared_infrastructure(community.members, uses,
                                                          evidence.ip_intel))
         href = f"/networks/{quote(network_id, safe='')}?run={quote(run_id, safe='')}#members"

@@ -548,73 +548,115 @@ ALIKE_ROUNDS = 4
 ON_SUBJECT = 2 / 3
 
 
+@dataclass
+class Likeness:
+    """What a flagged network's heads look like, from its marked members (the
+    body): their extraction profile (median percentiles over the intent
+    measures, and the spread that holds nine in ten of them), the subjects
+    they ask about, and when they signed up. Kept with each suspected network
+    (`as_dict`) so an incremental run can judge new accounts against it
+    without reading the network again."""
+
+    names: tuple[str, ...]
+    centre: list[float]
+    reach: float
+    subjects: list[str]
+    first: float
+    last: float
+    central: tuple[float, float]
+
+    @classmethod
+    def of(cls, body: list[int], ctx: ScoringContext) -> Likeness | None:
+        """The likeness of a body of at least five members with sign-up times and
+        subjects (None otherwise)."""
+        if len(body) < 5:
+            return None
+        ref = ctx.ref
+        names = tuple(ref.informative or INTENT_MEASURES)
+        own = np.column_stack([ref.ranks[n][body] for n in names])
+        centre = np.median(own, axis=0)
+        spread = np.sort(np.abs(own - centre).max(axis=1))
+        subjects: Counter[str] = Counter()
+        for m in body:
+            subjects.update(ctx.evidence.categories.get(m, {}))
+        total = sum(subjects.values())
+        theirs = sorted(k for k, n in subjects.items() if n >= 0.02 * total)
+        created = ref.created[body]
+        created = created[~np.isnan(created)]
+        if not theirs or created.size < 5:
+            return None
+        central = np.percentile(created, [5, 95])
+        return cls(names, [float(c) for c in centre],
+                   float(spread[int(0.9 * (len(spread) - 1))]), theirs,
+                   float(created.min()), float(created.max()),
+                   (float(central[0]), float(central[1])))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"names": list(self.names), "centre": self.centre, "reach": self.reach,
+                "subjects": self.subjects, "first": self.first, "last": self.last,
+                "central": list(self.central)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Likeness:
+        return cls(tuple(data["names"]), list(data["centre"]), float(data["reach"]),
+                   list(data["subjects"]), float(data["first"]), float(data["last"]),
+                   (float(data["central"][0]), float(data["central"][1])))
+
+    def in_period(self, m: int, ctx: ScoringContext) -> bool:
+        """Signed up while the network did (to now, in an incremental run)."""
+        last = math.inf if ctx.open_ended else self.last
+        return bool(self.first <= ctx.ref.created[m] <= last)
+
+    def holds(self, m: int, ctx: ScoringContext, tie: float, pool: set[str]) -> bool:
+        """Whether member m is one of the network's heads by likeness alone: two
+        thirds of its sessions on the network's subjects, and either its own
+        profile halfway to the mark and within the spread, with half its
+        addresses from the pool (the body's addresses), or every address, two
+        or more, from the pool, half its links to marked members (`tie`) and a
+        sign-up within the central 90% of the network's."""
+        ref = ctx.ref
+        asked = ctx.evidence.categories.get(m, {})
+        sessions = sum(asked.values())
+        theirs = set(self.subjects)
+        if not sessions or sum(n for k, n in asked.items() if k in theirs) < ON_SUBJECT * sessions:
+            return False
+        used = ctx.addresses.get(m, set())
+        bar = (0.5 + ctx.params.own_intent) / 2
+        profile = np.array([ref.ranks[n][m] for n in self.names])
+        # Its own profile alike to the network's, from the network's exits
+        # for at least half of its addresses; or (what speaks for an account
+        # with too few sessions to have a profile) every one of its
+        # addresses, two or more, from the network's own pool. A profile
+        # alike to the network's is strong evidence: the whole of its sign-up
+        # period counts. Addresses from its pool alone are weaker: only the
+        # central 90% of its sign-ups (a pool of residential exits also
+        # carries the households that own them, who signed up long before).
+        alike = ref.own_intent[m] >= bar and 0 < len(used) <= 2 * len(used & pool) and \
+            float(np.abs(profile - np.asarray(self.centre)).max()) <= self.reach
+        housed = len(used) >= 2 and used <= pool and tie >= 0.5 and \
+            self.central[0] <= ref.created[m] <= self.central[1]
+        return bool(alike or housed)
+
+
 def alike_members(community: CommunityScore, body: list[int], ties: dict[int, float],
                   ctx: ScoringContext) -> list[int]:
     """Members of a flagged network without a mark of their own that are its
-    heads all the same: two thirds of their sessions ask about the network's
-    subjects and they signed up while it did, and either their extraction
-    profile is halfway to the mark and within the spread of the members'
-    profiles, with half their addresses from the network's pool and a third
-    of their links to its marked members, or all their addresses, two or
-    more, are from that pool, half their links go to marked members and they
-    signed up within the central 90% of its sign-ups (what speaks for an
-    account with too few sessions to have a profile of its own). (Heads of
-    one operator run the same scripts from the same exits: what ties them is
-    their likeness, where a card or a template does not.)"""
-    if len(body) < 5:
+    heads all the same (Likeness.holds), with a third of their links to its
+    marked members and signed up while it did. (Heads of one operator run the
+    same scripts from the same exits: what ties them is their likeness, where
+    a card or a template does not.)"""
+    likeness = Likeness.of(body, ctx)
+    if likeness is None:
         return []
-    ref = ctx.ref
-    names = ref.informative or INTENT_MEASURES
-
-    def profile(accounts: list[int]) -> np.ndarray:
-        return np.column_stack([ref.ranks[n][accounts] for n in names])
-
-    own = profile(body)
-    centre = np.median(own, axis=0)
-    spread = np.sort(np.abs(own - centre).max(axis=1))
-    reach = float(spread[int(0.9 * (len(spread) - 1))])
-    subjects: Counter[str] = Counter()
-    for m in body:
-        subjects.update(ctx.evidence.categories.get(m, {}))
-    total = sum(subjects.values())
-    theirs = {k for k, n in subjects.items() if n >= 0.02 * total}
-    created = ref.created[body]
-    created = created[~np.isnan(created)]
-    if not theirs or created.size < 5:
-        return []
-    # A profile alike to the network's is strong evidence: the whole of its
-    # sign-up period counts. Addresses from its pool alone are weaker: only
-    # the central 90% of its sign-ups (a pool of residential exits also
-    # carries the households that own them, who signed up long before).
-    first, last = float(created.min()), math.inf if ctx.open_ended else float(created.max())
-    central = np.percentile(created, [5, 95])
-    bar = (0.5 + ctx.params.own_intent) / 2
     taken = set(body)
     candidates = [m for m in community.members
                   if m not in taken and not community.member_evidence.get(m)
-                  and ties.get(m, 0.0) >= MIN_TIE_TO_MARKED and first <= ref.created[m] <= last]
+                  and ties.get(m, 0.0) >= MIN_TIE_TO_MARKED and likeness.in_period(m, ctx)]
     if not candidates:
         return []
     addresses = ctx.addresses
     pool = {a for m in body for a in addresses.get(m, ())}
-    found = []
-    for m in candidates:
-        asked = ctx.evidence.categories.get(m, {})
-        sessions = sum(asked.values())
-        if not sessions or sum(n for k, n in asked.items() if k in theirs) < ON_SUBJECT * sessions:
-            continue
-        used = addresses.get(m, set())
-        # Its own profile alike to the network's, from the network's exits
-        # for at least half of its addresses; or (what speaks for an account
-        # with too few sessions to have a profile) every one of its
-        # addresses, two or more, from the network's own pool.
-        alike = ref.own_intent[m] >= bar and 0 < len(used) <= 2 * len(used & pool) and \
-            float(np.abs(profile([m])[0] - centre).max()) <= reach
-        housed = len(used) >= 2 and used <= pool and ties.get(m, 0.0) >= 0.5 and \
-            central[0] <= ref.created[m] <= central[1]
-        if alike or housed:
-            found.append(m)
-    return found
+    return [m for m in candidates if likeness.holds(m, ctx, ties.get(m, 0.0), pool)]
 
 
 # The least share of its link weight that a member flagged for its own
@@ -633,6 +675,13 @@ def ties_to_marked(projection: Projection, scored: list[CommunityScore]) -> dict
         for m, evidence in community.member_evidence.items():
             if evidence - {"intent"}:
                 marked[m] = True
+    return ties_toward(projection, group_of, marked)
+
+
+def ties_toward(projection: Projection, group_of: np.ndarray, marked: np.ndarray
+                ) -> dict[int, float]:
+    """Per account: the share of its link weight that goes to `marked` accounts
+    of its own group (`group_of`, -1 for none)."""
     src, dst, w = projection.sources, projection.targets, projection.weights
     total = np.bincount(src, weights=w, minlength=projection.size) + \
         np.bincount(dst, weights=w, minlength=projection.size)

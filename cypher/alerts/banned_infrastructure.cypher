@@ -1,10 +1,17 @@
-// Accounts a load created or changed (`last_load`) that share a device, a
-// payment token, an API key or an address with banned accounts, one row per
-// shared entity with the accounts using it that no alert has named for that
-// entity yet. An address counts only while few accounts use it
-// ($address_accounts): a carrier NAT or a campus exit is shared by strangers.
+// The new accounts of a load (`last_load`, and every link they have came with
+// it: first active now) that share a device, a payment token, an API key or
+// an address with banned accounts, and that no banned_infrastructure alert
+// named yet; one row per account and shared entity, with the banned accounts
+// using it and the suspected network of run $run_id (as its chain shows it)
+// most of them were flagged in. An address counts only while few accounts
+// use it ($address_accounts): a carrier NAT or a campus exit is shared by
+// strangers.
 MATCH (a:Account {last_load: $load_id})
 WHERE coalesce(a.status, 'active') <> 'banned'
+  AND NOT EXISTS {
+    (a)-[u:USED_IP|USED_DEVICE|USED_KEY|USED_AGENT]->() WHERE u.loaded_at < a.loaded_at
+  }
+  AND NOT EXISTS { (:Alert {kind: 'banned_infrastructure'})-[:ABOUT]->(a) }
 CALL (a) {
   MATCH (a)-[:USED_DEVICE]->(e:Device)<-[:USED_DEVICE]-(b:Account {status: 'banned'})
   RETURN 'device' AS kind, e.fingerprint AS value, collect(DISTINCT b.account_id) AS banned
@@ -15,19 +22,14 @@ CALL (a) {
   MATCH (a)-[:USED_KEY]->(e:ApiKey)<-[:USED_KEY]-(b:Account {status: 'banned'})
   RETURN 'api key' AS kind, e.api_key_id AS value, collect(DISTINCT b.account_id) AS banned
   UNION
-  MATCH (a)-[:USED_IP]->(e:IP)<-[:USED_IP]-(b:Account {status: 'banned'})
-  WHERE COUNT { (e)<-[:USED_IP]-(:Account) } <= $address_accounts
+  // Few users first (a degree, cheap): a carrier NAT's thousands are never walked.
+  MATCH (a)-[:USED_IP]->(e:IP)
+  WHERE COUNT { (e)<-[:USED_IP]-() } <= $address_accounts
+  MATCH (e)<-[:USED_IP]-(b:Account {status: 'banned'})
   RETURN 'address' AS kind, e.address AS value, collect(DISTINCT b.account_id) AS banned
 }
-WITH kind, value, banned, a
-WHERE NOT EXISTS {
-  MATCH (:Alert {kind: 'banned_infrastructure', entity_kind: kind, entity: value})-[:ABOUT]->(a)
-}
-WITH kind, value, collect(a.account_id) AS accounts, banned
-UNWIND banned AS b
-WITH kind, value, accounts, collect(DISTINCT b) AS banned
 OPTIONAL MATCH (r:DetectionRun {run_id: $run_id})
-WITH kind, value, accounts, banned, coalesce(r.chain, [r.run_id], []) AS chain
+WITH a, kind, value, banned, coalesce(r.chain, [r.run_id], []) AS chain
 CALL (banned, chain) {
   OPTIONAL MATCH (x:Account)-[m:MEMBER_OF]->(n:Network)
   WHERE x.account_id IN banned AND m.flagged AND m.run_id IN chain
@@ -36,5 +38,5 @@ CALL (banned, chain) {
   ORDER BY members DESC, network
   RETURN collect(network)[0] AS network
 }
-RETURN kind, value, accounts, banned, network
-ORDER BY kind, value;
+RETURN a.account_id AS account, kind, value, banned, network
+ORDER BY account, kind, value;

@@ -22,7 +22,9 @@ SET
   n.status = row.status,
   // What members share and the graph view's picture, computed by the detector.
   n.shared = row.shared,
-  n.picture = row.picture
+  n.picture = row.picture,
+  // What a suspected network's heads look like, for incremental runs.
+  n.likeness = row.likeness
 CREATE (n)-[:IN_RUN]->(r)
 WITH n, row
 OPTIONAL MATCH (before:Network {network_id: row.network_id, run_id: row.previous_run})

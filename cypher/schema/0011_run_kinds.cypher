@@ -13,3 +13,6 @@ FOR (n:Alert) ON (n.webhook);
 // A network page lists the alerts about it.
 CREATE INDEX alert_network IF NOT EXISTS
 FOR (n:Alert) ON (n.network_id);
+// The accounts a load created or changed (alerts after each batch).
+CREATE INDEX account_last_load IF NOT EXISTS
+FOR (n:Account) ON (n.last_load);
