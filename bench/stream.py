@@ -147,12 +147,32 @@ def attachment(replay: Replay, labels: dict[str, dict[str, str]], sessions: Coun
               and labels[a]["network"] not in known and sessions[a] >= MIN_SESSIONS]
     benign = [a for a in arrived if labels[a]["label"] != "hydra" and sessions[a] >= MIN_SESSIONS]
     wrong = [a for a in benign if assigned.get(a)]
-    return {"new_heads": len(heads), "attached_right": len(right),
+    missed = Counter((labels[a]["network"], owner.get(assigned.get(a) or "", "none"))
+                     for a in heads if a not in set(right))
+    return {"missed": {f"{own}->{to}": n for (own, to), n in sorted(missed.items())},
+            "new_heads": len(heads), "attached_right": len(right),
             "recall": len(right) / len(heads) if heads else None,
             "heads_of_networks_unknown_before": len(others),
             "of_those_flagged": sum(1 for a in others if assigned.get(a)),
             "new_benign": len(benign), "benign_attached": len(wrong),
             "benign_rate": len(wrong) / len(benign) if benign else None}
+
+
+def behind(labels: dict[str, dict[str, str]], streamed: dict[str, str | None],
+           full: dict[str, str | None]) -> dict[str, tuple[int, float, float]]:
+    """Planted networks whose flagged share after the replay is at least five
+    points under a full run's: network -> (size, replay share, full share)."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for account, row in labels.items():
+        if row["label"] == "hydra" and row["network"]:
+            members[row["network"]].append(account)
+    found = {}
+    for network, accounts in sorted(members.items()):
+        a = sum(1 for x in accounts if streamed.get(x)) / len(accounts)
+        b = sum(1 for x in accounts if full.get(x)) / len(accounts)
+        if b - a >= 0.05:
+            found[network] = (len(accounts), round(a, 2), round(b, 2))
+    return found
 
 
 def main() -> None:
@@ -161,6 +181,9 @@ def main() -> None:
     parser.add_argument("--preset", default="small",
                         choices=["tiny", "small", "medium", "large", "seed10"])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--randomize", type=int, default=None, metavar="ACCOUNTS",
+                        help="a randomized data set of this many accounts instead of a preset "
+                             "(hydra share and every camouflage knob drawn from the seed)")
     parser.add_argument("--history", type=float, default=0.7,
                         help="share of the sessions, in time order, loaded before the replay")
     parser.add_argument("--batch-sessions", type=int, default=10_000)
@@ -171,17 +194,21 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hydrascope-stream-") as tmp:
         root = Path(tmp)
-        data = (args.data_root or root) / f"{args.preset}-{args.seed}"
+        name = f"random{args.randomize}" if args.randomize else args.preset
+        data = (args.data_root or root) / f"{name}-{args.seed}"
         if not (data / "labels.csv").exists():
-            generate(data, seed=args.seed, preset=args.preset)
+            if args.randomize:
+                generate(data, accounts=args.randomize, seed=args.seed, randomize=True)
+            else:
+                generate(data, seed=args.seed, preset=args.preset)
         replay = split(data, root / "replay", history_share=args.history,
                        batch_sessions=args.batch_sessions, max_batches=args.max_batches)
         labels = {r["account_id"]: r for r in read_csv(data / "labels.csv")}
         hydra = {a for a, r in labels.items() if r["label"] == "hydra"}
-        print(f"{args.preset} (seed {args.seed}): history {replay.history_sessions:,} sessions "
+        print(f"{name} (seed {args.seed}): history {replay.history_sessions:,} sessions "
               f"before {replay.cut}, {len(replay.batches)} batches of up to "
               f"{args.batch_sessions:,}", flush=True)
-        figures: dict[str, Any] = {"preset": args.preset, "seed": args.seed,
+        figures: dict[str, Any] = {"data": name, "seed": args.seed,
                                    "history_sessions": replay.history_sessions,
                                    "cut": replay.cut, "batches": []}
         with bench_server(root / "server") as (_settings, env):
@@ -240,6 +267,7 @@ def main() -> None:
                                        strict=True))
         figures["full"] = dict(zip(("precision", "recall", "f1"), f1(refreshed, hydra),
                                    strict=True))
+        figures["behind_full"] = behind(labels, streamed, refreshed)
         s, f = figures["streamed"], figures["full"]
         figures["f1_gap"] = round(f["f1"] - s["f1"], 4)
         a = figures["attachment"]
@@ -252,11 +280,17 @@ def main() -> None:
               f"{a['recall'] if a['recall'] is None else round(a['recall'], 3)}); "
               f"new benign accounts {a['new_benign']:,}, attached {a['benign_attached']:,} "
               f"({a['benign_rate'] if a['benign_rate'] is None else round(a['benign_rate'], 4)}); "
+              f"missed (own network -> where): {a['missed']}; "
               f"heads of networks the history run did not know: "
               f"{a['heads_of_networks_unknown_before']:,} ({a['of_those_flagged']:,} flagged)")
         print(f"after the replay: P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.4f}; "
               f"a full run over the same data: P {f['precision']:.3f} R {f['recall']:.3f} "
               f"F1 {f['f1']:.4f} ({figures['full_detect_seconds']}s); gap {figures['f1_gap']:+.4f}")
+        if figures["behind_full"]:
+            print("planted networks the replay flags less of than a full run (share flagged, "
+                  "replay -> full): " + ", ".join(
+                      f"{n} ({size}) {a:.2f} -> {b:.2f}"
+                      for n, (size, a, b) in figures["behind_full"].items()))
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 

@@ -195,11 +195,23 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
     # Suspected networks are what their run said they are: each candidate is
     # judged by the member rules against the members at hand and the
     # network's kept likeness (app.detect.score.Likeness).
-    decided_known = _judge_candidates(hood, ctx, projection, candidates)
-    # Unflagged networks, read whole, whose own members changed: scored again
-    # (a ring the history was too short to show may show now).
-    for network_id in sorted(set(staying) | set(joining)):
-        k = known[network_id]
+    decided_known = _judge_candidates(
+        hood, ctx, projection,
+        {n: c for n, c in candidates.items() if not known[n].whole})
+    # A suspected network read whole (members it did not flag changed): its
+    # candidates are gated as a full run gates them, on the whole group.
+    for network_id, coming in sorted(candidates.items()):
+        if not coming or not known[network_id].whole:
+            continue
+        members = sorted(set(known[network_id].members) | set(coming))
+        community = score_community(members, ctx)
+        community.flagged, community.score = True, known[network_id].score
+        groups.append(members)
+        scored.append(community)
+        owners.append(("known", network_id))
+    # Unflagged networks read whole (their members changed): scored again (a
+    # ring the history was too short to show may show now).
+    for network_id, k in sorted(known.items()):
         if k.flagged or not k.whole:
             continue
         members = sorted((set(k.members) - leaving) | set(joining[network_id]))
@@ -221,6 +233,12 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
             for m in members:
                 fixed_facts.pop(m, None)
     per_account = gate_members(ctx, scored, strength, fixed_facts)
+    for what, owner in owners:
+        if what == "known" and owner is not None:
+            decided = [Joined(m, *per_account[m], strength.get(m, 0.0))
+                       for m in candidates[owner] if per_account[m][1]]
+            if decided:
+                decided_known[owner] = decided
     for network_id, decided in sorted(decided_known.items()):
         joined = [j for j in decided if network_of.get(j.account) != network_id]
         again = [j for j in decided if network_of.get(j.account) == network_id]
@@ -233,7 +251,7 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
         if again:
             increment.regated[network_id] = again
     for community, (what, owner) in zip(scored, owners, strict=True):
-        if community.flagged:
+        if community.flagged and what != "known":
             group = NewGroup(community, [Joined(m, *per_account[m], strength.get(m, 0.0))
                                          for m in community.members])
             likeness = Likeness.of([j.account for j in group.members if j.flagged], ctx)

@@ -2,22 +2,23 @@
 their neighbourhood in the graph (see app.detect.attach).
 
 1. The accounts whose load mark (`loaded_at`) is at or after the parent
-   run's read of the graph (or the start of a load that straddled it), that
-   gained a link to an address, device or key since, and that are new, or
-   reached with a new link infrastructure that a member of a suspected
-   network uses, or were alone and now share something new with another
-   account (see detect/incremental/changed). One that only added sessions
-   where it already was, or moved to infrastructure of its own or that no
-   suspected network uses, keeps its place until the next full run.
+   run's read of the graph (or the start of a load that straddled it), not
+   flagged already, that are new, or use infrastructure a member of a
+   suspected network uses, or are members a suspected network did not flag
+   (their profile may say more than when they were last placed), or were
+   alone and now share something new with another account (see
+   detect/incremental/changed). Any other account keeps its place until the
+   next full run.
 2. Every entity they use that the projection links by (addresses, /24 and
    /48 prefixes, devices, cards, keys, user agents, organisations, e-mail
    domains, prompts), with how many accounts use it in the whole graph, and,
    for those used by at most `hub` accounts, which ones: the neighbours.
 3. The networks of the parent run (as its chain shows them) that the
    changed accounts and their neighbours are members of, with a suspected
-   network's kept likeness; unflagged ones whose own members changed are
-   read whole (they are scored again), the best scored first, up to REREAD
-   accounts.
+   network's kept likeness. Up to REREAD accounts are read whole: suspected
+   networks with changed members they did not flag (gated again on the whole
+   group), then unflagged networks whose members a load changed (scored
+   again), the best scored first.
 4. The evidence of the changed accounts and of those networks' members, and
    the population's users of their entities; neighbours outside them are
    kept only by what links them to the changed accounts.
@@ -44,6 +45,8 @@ LINKS_CAP = 5_000
 # the best scored first, up to this many accounts in all; the others wait for
 # the next full run (which can also split them, as an incremental run cannot).
 REREAD = 2_000
+# Unflagged networks with members a load changed that are considered, at most.
+TOUCHED = 200
 
 
 def linked_entities(evidence: Evidence) -> Iterator[tuple[int, str, str]]:
@@ -119,10 +122,13 @@ def read_neighbourhood(graph: Graph, parent: str, chain: list[str],
     is `chain`) read the graph; and how much of each was read."""
     hub = ProjectionParams().hub_size if hub is None else hub
     clock = _Clock()
+    since = graph.read("detect/incremental/since", parent=parent)[0]["since"]
     changed_ids = [r["account_id"] for r in graph.read("detect/incremental/changed",
-                                                       parent=parent, chain=chain, most=hub)]
+                                                       since=since, chain=chain, most=hub)]
+    touched = graph.read("detect/incremental/touched_networks", since=since, chain=chain,
+                         limit=TOUCHED)
     clock("changed")
-    if not changed_ids:
+    if not changed_ids and not touched:
         return Neighbourhood(Evidence(), []), {"changed": 0, "seconds": clock.times}
     changed_set = set(changed_ids)
     first = read_some(graph, changed_ids)
@@ -136,22 +142,38 @@ def read_neighbourhood(graph: Graph, parent: str, chain: list[str],
     clock("memberships")
     networks: dict[str, dict[str, Any]] = {}
     membership: dict[str, tuple[str, float, bool, float]] = {}
-    for row in rows:
+    for row in [*rows, *touched]:
         facts = networks.setdefault(row["network_id"], {
-            "run_id": row["run_id"], "flagged": bool(row["flagged"]),
-            "score": float(row["network_score"] or 0.0), "size": int(row["size"] or 0),
+            "run_id": row["run_id"], "flagged": bool(row.get("flagged")),
+            "score": float(row.get("network_score", row.get("score")) or 0.0),
+            "size": int(row["size"] or 0),
             "likeness": json.loads(row["likeness"]) if row["likeness"] else None,
-            "changed": False})
-        facts["changed"] |= row["account_id"] in changed_set
+            "changed": False, "undecided": 0})
+        if "account_id" not in row:  # a network whose members a load changed
+            facts["changed"] = True
+            continue
+        if row["account_id"] in changed_set:
+            facts["changed"] = True
+            facts["undecided"] += not row["member_flagged"]
         membership[row["account_id"]] = (row["network_id"], float(row["score"] or 0.0),
                                          bool(row["member_flagged"]), float(row["strength"]))
-    # Read whole: the unflagged networks whose own members changed (scored
-    # again), the best scored first, up to `reread` accounts. A suspected
-    # network is judged by its members at hand and its kept likeness.
+    # Read whole, up to `reread` accounts: first the suspected networks with
+    # changed members they did not flag (gated again on the whole group), the
+    # most of those first; then the unflagged networks whose members a load
+    # changed (scored again), the best scored first. Other suspected networks
+    # are judged by their members at hand and their kept likeness.
     budget = reread
-    for _network_id, facts in sorted(networks.items(), key=lambda n: (-n[1]["score"], n[0])):
+
+    def priority(item: tuple[str, dict[str, Any]]) -> tuple[int, float, str]:
+        network_id, facts = item
+        if facts["flagged"]:
+            return (0, -facts["undecided"], network_id)
+        return (1, -facts["score"], network_id)
+
+    for _network_id, facts in sorted(networks.items(), key=priority):
         facts["whole"] = False
-        if not facts["flagged"] and facts["changed"] and facts["size"] <= budget:
+        wanted_whole = facts["undecided"] if facts["flagged"] else facts["changed"]
+        if wanted_whole and facts["size"] <= budget:
             facts["whole"] = True
             budget -= facts["size"]
     wanted = [{"network_id": n, "run_id": facts["run_id"]}

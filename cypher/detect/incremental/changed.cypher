@@ -1,22 +1,13 @@
-// Accounts to place since run $parent read the graph: those a load created
-// or changed since (their load mark) that also gained a link since, to an
-// address, a device or an API key, and that are new (all their links are),
-// or reached with a new link an address, device or key a member of one of
-// the run's suspected networks uses, or were alone (in no network) and now
-// share something new with another account. An account that only added
-// sessions where it already was, or moved to infrastructure of its own or
-// that no suspected network uses, keeps its place until the next full run. A load that
-// finished after that read may have written part of its accounts before it:
-// its accounts count from the load's start. In id order.
-MATCH (r:DetectionRun {run_id: $parent})
-WITH coalesce(r.read_at, r.started_at) AS read_at
-OPTIONAL MATCH (l:Load)
-WHERE l.finished_at >= read_at
-WITH read_at, min(l.started_at) AS straddling
-WITH CASE WHEN straddling < read_at THEN straddling ELSE read_at END AS since
+// Accounts to place since $since (detect/incremental/since): those a load
+// created or changed since (their load mark), not flagged already, that are new
+// (all their links to addresses, devices and API keys came since), or use an
+// address, device or key a member of one of the run's suspected networks
+// uses, or are members a suspected network did not flag, or were alone (in no network) and now share something new with
+// another account. Any other account keeps its place until the next full
+// run. In id order.
+WITH $since AS since
 MATCH (a:Account)
 WHERE a.loaded_at >= since
-  AND EXISTS { (a)-[u:USED_IP|USED_DEVICE|USED_KEY]->() WHERE u.loaded_at >= since }
   // Excluded: accounts a suspected network of the run flags already (an
   // incremental run never unflags).
   AND NOT EXISTS {
@@ -24,14 +15,21 @@ WHERE a.loaded_at >= since
     WHERE m.run_id IN $chain AND NOT coalesce(n.replaced_by, '') IN $chain
   }
   AND (
-    // A new account: every link it has is new.
-    NOT EXISTS { (a)-[u:USED_IP|USED_DEVICE|USED_KEY]->() WHERE u.loaded_at < since }
-    // A new link to what a member of a suspected network uses.
+    // A new account: it has links, and every one came since.
+    (EXISTS { (a)-[:USED_IP|USED_DEVICE|USED_KEY]->() }
+     AND NOT EXISTS { (a)-[u:USED_IP|USED_DEVICE|USED_KEY]->() WHERE u.loaded_at < since })
+    // Active again on what a member of a suspected network uses (its profile
+    // may say more now than when it was last placed).
     OR EXISTS {
-      MATCH (a)-[u:USED_IP|USED_DEVICE|USED_KEY]->(e)
-      WHERE u.loaded_at >= since AND COUNT { (e)<-[:USED_IP|USED_DEVICE|USED_KEY]-() } <= $most
+      MATCH (a)-[:USED_IP|USED_DEVICE|USED_KEY]->(e)
+      WHERE COUNT { (e)<-[:USED_IP|USED_DEVICE|USED_KEY]-() } <= $most
       MATCH (e)<-[:USED_IP|USED_DEVICE|USED_KEY]-(b:Account)-[m:MEMBER_OF {flagged: true}]->(n:Network)
       WHERE b <> a AND m.run_id IN $chain AND NOT coalesce(n.replaced_by, '') IN $chain
+    }
+    // A member of a suspected network that did not flag it: decided again.
+    OR EXISTS {
+      MATCH (a)-[m:MEMBER_OF {flagged: false}]->(n:Network {flagged: true})
+      WHERE m.run_id IN $chain AND NOT coalesce(n.replaced_by, '') IN $chain
     }
     // An account that was alone, now sharing something new with another.
     OR (NOT EXISTS {
