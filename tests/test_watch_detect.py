@@ -154,3 +154,25 @@ def test_a_failing_webhook_does_not_stop_loading(graph: Graph, dataset: Path,
     counts = deliver_due(with_webhook(graph, nowhere), nowhere)
     assert counts["delivered"] == 0
     assert len(graph.run_text("MATCH (al:Alert {webhook: 'delivered'}) RETURN al")) == 0
+
+
+def test_full_every_makes_a_full_run_when_the_last_is_too_old(graph: Graph, dataset: Path,
+                                                              tmp_path: Path) -> None:
+    network, members = history(graph, dataset, tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    heads, folder = regrow(graph, members, 3, tmp_path, "later")
+    folder.rename(inbox / "0001-later")
+    (inbox / "0001-later" / "READY").touch()
+    full_runs = []
+    # A day is not over yet: only the incremental run.
+    [outcome] = watch(graph, inbox, settle=60, once=True, full_every=24,
+                      on_full=full_runs.append)
+    assert outcome.detection["status"] == "complete" and full_runs == []
+    # Over a second ago: a full run at the next look, which keeps the network's id.
+    watch(graph, inbox, settle=60, once=True, full_every=1 / 3600, on_full=full_runs.append)
+    [result] = full_runs
+    latest = graph.read("detect/latest_run")[0]["run"]
+    assert latest["run_id"] == result.run_id and latest["kind"] == "full"
+    assigned = {r["account_id"]: r["network"] for r in latest_assignments(graph)}
+    assert {assigned[h] for h in heads} == {network}

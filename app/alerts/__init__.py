@@ -148,17 +148,21 @@ def list_alerts(graph: Graph, status: str | None = None, skip: int = 0,
                 assignee: str | None = None) -> list[dict[str, Any]]:
     """Alerts, newest first (of one status, kind, network and assignee when
     given; assignee '' for those assigned to nobody)."""
-    filters = {"status": status, "kind": kind, "network_id": network_id, "assignee": assignee}
-    return _alert_rows(graph, filters, skip, limit)[0]
+    return _alert_rows(graph, _filters(status, kind, network_id, assignee), skip, limit)[0]
 
 
 def alerts_page(graph: Graph, *, status: str | None = None, kind: str | None = None,
                 network_id: str | None = None, assignee: str | None = None,
                 page: int = 1, per_page: int = 25) -> Page:
     """One page of alerts, newest first, with the number that match."""
-    filters = {"status": status, "kind": kind, "network_id": network_id, "assignee": assignee}
-    rows, total = _alert_rows(graph, filters, (page - 1) * per_page, per_page)
+    rows, total = _alert_rows(graph, _filters(status, kind, network_id, assignee),
+                              (page - 1) * per_page, per_page)
     return Page(rows, page, per_page, total)
+
+
+def _filters(status: str | None, kind: str | None, network_id: str | None,
+             assignee: str | None) -> dict[str, str | None]:
+    return {"status": status, "kind": kind, "network_id": network_id, "assignee": assignee}
 
 
 def _alert_rows(graph: Graph, filters: dict[str, str | None], skip: int,
@@ -182,12 +186,7 @@ def assign(graph: Graph, alert_id: str, assignee: str | None, actor: str) -> str
     did it and audited; whom it was assigned to before."""
     if assignee is not None and request_context(graph, assignee)[0] is None:
         raise AlertError(f"no active login {assignee!r} to assign the alert to")
-    rows = graph.write("alerts/assign", alert_id=alert_id, assignee=assignee, actor=actor)
-    if not rows:
-        raise AlertError(f"no alert {alert_id!r} (hydrascope alerts list shows them)")
-    audit.record(graph, actor, "alert.assign", target=alert_id,
-                 details={"from": rows[0]["before"], "to": assignee})
-    return rows[0]["before"]
+    return _change(graph, "assign", alert_id, actor, assignee, assignee=assignee)
 
 
 def webhook_problems(graph: Graph, limit: int = 100) -> list[dict[str, Any]]:
@@ -211,9 +210,17 @@ def set_status(graph: Graph, alert_id: str, status: str, actor: str) -> str:
     """Move an alert to `status`, recorded with who did it (and audited); the status before."""
     if status not in STATUSES:
         raise AlertError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-    rows = graph.write("alerts/set_status", alert_id=alert_id, status=status, actor=actor)
+    return str(_change(graph, "status", alert_id, actor, status, status=status))
+
+
+def _change(graph: Graph, what: str, alert_id: str, actor: str, to: str | None,
+            **params: Any) -> Any:
+    """Change an alert (alerts/set_status or alerts/assign), audited as
+    `alert.<what>` from the value before to `to`; the value before."""
+    statement = "alerts/set_status" if what == "status" else "alerts/assign"
+    rows = graph.write(statement, alert_id=alert_id, actor=actor, **params)
     if not rows:
         raise AlertError(f"no alert {alert_id!r} (hydrascope alerts list shows them)")
-    audit.record(graph, actor, "alert.status", target=alert_id,
-                 details={"from": rows[0]["before"], "to": status})
-    return str(rows[0]["before"])
+    audit.record(graph, actor, f"alert.{what}", target=alert_id,
+                 details={"from": rows[0]["before"], "to": to})
+    return rows[0]["before"]

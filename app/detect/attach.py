@@ -4,23 +4,23 @@ part of an incremental run.
 Between full runs each batch that arrives is measured against what the
 latest run found. The accounts a load created or changed since then are seen
 with their neighbourhood (see app.detect.neighbourhood): the networks they
-share something with (flagged ones whole), and the accounts they share an
-entity with, known only by those links, so that the share of their link
-weight going to a network is the share a full run would see. Entity weights
-and hubs follow the whole population (`Neighbourhood.sizes`), not the
-neighbourhood.
+or their neighbours belong to, and the accounts they share an entity with,
+known only by those links, so that the share of their link weight going to
+a network is the share a full run would see. Entity weights and hubs follow
+the whole population (`Neighbourhood.sizes`), not the neighbourhood.
 
 Leiden's optimiser then moves only the new and changed accounts, everyone
 else fixed where the run put them: each joins the community that suits it
 best, or gathers with other new accounts into a group of their own. One that
-joins a flagged network is attached when it passes the member gating of a
-full run (a card, device, key or template family tying it to the network's
-body, its own extraction profile with links to the marked members, or its
-likeness to the network; see app.detect.score.gate_members), measured by the
-parent run's population figures and chance threshold. A group of new
-accounts alone is scored like any community and becomes a new network when
-it is flagged. Joining an unflagged group changes nothing: the next full run
-looks at it again.
+joins a suspected network is attached when it passes the member rules of a
+full run, measured by the parent run's population figures and chance
+threshold: on the whole group (app.detect.score.gate_members) when the
+network was read whole, otherwise against the members at hand and the
+network's kept likeness (`_judge_candidates`). A group of new accounts alone
+is scored like any community and becomes a new network when it is flagged;
+an unflagged network read whole is scored again and becomes suspected when
+it now scores as one. An incremental run never unflags and never splits a
+group: the next full run looks at everything again.
 """
 
 from __future__ import annotations
@@ -166,14 +166,13 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
     label_network = _label_networks(moved, fixed, network_of, free)
     candidates: dict[str, list[int]] = defaultdict(list)
     gathered: dict[int, list[int]] = defaultdict(list)
-    staying: dict[str, list[int]] = defaultdict(list)
     joining: dict[str, list[int]] = defaultdict(list)
     for m in free:
         target = label_network.get(moved[m])
         if target is None:
             gathered[moved[m]].append(m)
         elif network_of.get(m) == target:
-            staying[target].append(m)
+            continue  # stays where it was (scored again with its network if read whole)
         elif known[target].flagged:
             candidates[target].append(m)
         else:
@@ -240,14 +239,9 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
             if decided:
                 decided_known[owner] = decided
     for network_id, decided in sorted(decided_known.items()):
-        joined = [j for j in decided if network_of.get(j.account) != network_id]
+        _join(increment, network_id,
+              [j for j in decided if network_of.get(j.account) != network_id], network_of)
         again = [j for j in decided if network_of.get(j.account) == network_id]
-        if joined:
-            increment.attached[network_id] = joined
-            for j in joined:
-                previous = network_of.get(j.account)
-                if previous is not None:
-                    increment.left.setdefault(previous, []).append(j.account)
         if again:
             increment.regated[network_id] = again
     for community, (what, owner) in zip(scored, owners, strict=True):
@@ -260,13 +254,8 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
                 assert owner is not None
                 increment.promoted[owner] = group
                 came = set(joining[owner])
-                joined = [j for j in group.members if j.account in came]
-                if joined:
-                    increment.attached[owner] = joined
-                    for j in joined:
-                        previous = network_of.get(j.account)
-                        if previous is not None:
-                            increment.left.setdefault(previous, []).append(j.account)
+                _join(increment, owner, [j for j in group.members if j.account in came],
+                      network_of)
             else:
                 increment.new_groups.append(group)
     increment.stats = {
@@ -282,6 +271,18 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
         "new_networks": len(increment.new_groups),
     }
     return increment
+
+
+def _join(increment: Increment, network_id: str, joined: list[Joined],
+          network_of: dict[int, str]) -> None:
+    """Record accounts joining a network, and leaving the one they were in."""
+    if not joined:
+        return
+    increment.attached[network_id] = joined
+    for j in joined:
+        previous = network_of.get(j.account)
+        if previous is not None:
+            increment.left.setdefault(previous, []).append(j.account)
 
 
 def _label_networks(labels: list[int], fixed: list[bool], network_of: dict[int, str],

@@ -33,7 +33,7 @@ from app.detect.evidence import Evidence
 from app.detect.features import new_head_members
 from app.detect.lineage import Lineage
 from app.detect.neighbourhood import read_neighbourhood
-from app.detect.run import WRITE_BATCH, DetectError, Stages, network_row
+from app.detect.run import DetectError, Stages, network_row, write_networks
 from app.detect.summary import member_uses, picture, shared_infrastructure
 
 # Attempts at a run whose parent a full run replaced while it worked.
@@ -242,12 +242,7 @@ def write_increment(graph: Graph, run_id: str, hood: Neighbourhood, increment: I
         changes.append(change)
     if copies:
         graph.write("detect/incremental/copy_networks", run_id=run_id, networks=copies)
-    for start in range(0, len(rows), WRITE_BATCH):
-        graph.write("detect/write_networks", run_id=run_id,
-                    networks=rows[start:start + WRITE_BATCH])
-    for start in range(0, len(members), WRITE_BATCH):
-        graph.write("detect/write_members", run_id=run_id,
-                    members=members[start:start + WRITE_BATCH])
+    write_networks(graph, run_id, rows, members)
     totals = {"flagged_sessions": sum(r["sessions"] for r in rows),
               "flagged_tokens": sum(r["tokens"] for r in rows)}
     if copies:

@@ -381,13 +381,19 @@ def write_run(graph: Graph, run_id: str, params: DetectParams, analysis: Analysi
             members.append({"account_id": ids[m], "network_id": network_id,
                             "score": round(score, 4), "flagged": flagged,
                             "strength": round(analysis.strength.get(m, 0.0), 4)})
+    write_networks(graph, run_id, networks, members)
+    return changes
+
+
+def write_networks(graph: Graph, run_id: str, networks: list[dict[str, Any]],
+                   members: list[dict[str, Any]]) -> None:
+    """Network rows (network_row) and membership rows of a run, in batches."""
     for start in range(0, len(networks), WRITE_BATCH):
         graph.write("detect/write_networks", run_id=run_id,
                     networks=networks[start:start + WRITE_BATCH])
     for start in range(0, len(members), WRITE_BATCH):
         graph.write("detect/write_members", run_id=run_id,
                     members=members[start:start + WRITE_BATCH])
-    return changes
 
 
 def _new_heads(community: CommunityScore, evidence: Evidence, lineage: Lineage) -> list[str]:
