@@ -1,5 +1,6 @@
 """The alerts inbox in real Chromium: an alert raised by an arriving batch shows in
-the inbox and in the top bar's count, is acknowledged, and links to its network."""
+the inbox and in the top bar's count, is assigned, acknowledged, and links to its
+network, whose page lists it in its alert history."""
 
 from __future__ import annotations
 
@@ -56,6 +57,19 @@ def test_an_alert_is_listed_acknowledged_and_links_to_its_network(
     expect(row.locator(".badge")).to_have_text("open")
     screenshot(page, "20-alerts-inbox")
 
+    row.get_by_role("button", name="Assign to me").click()
+    page.wait_for_url(f"{live_url}/alerts*")
+    row = page.locator(f"#alert-{raised['alert']}")
+    expect(row).to_contain_text("ada")
+    expect(row.get_by_role("button", name="Unassign")).to_be_visible()
+    page.select_option("select[name=assigned]", "nobody")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator(f"#alert-{raised['alert']}")).to_have_count(0)  # assigned to ada
+    page.select_option("select[name=assigned]", "me")
+    page.click("form.filters button[type=submit]")
+    row = page.locator(f"#alert-{raised['alert']}")
+    expect(row).to_be_visible()
+
     row.get_by_role("button", name="Acknowledge").click()
     page.wait_for_url(f"{live_url}/alerts?*")
     expect(page.locator(f"#alert-{raised['alert']}")).to_have_count(0)  # no longer open
@@ -69,3 +83,8 @@ def test_an_alert_is_listed_acknowledged_and_links_to_its_network(
 
     row.locator(f"a[href^='/networks/{raised['network']}']").click()
     expect(page.locator("h1")).to_contain_text(raised["network"])
+    history = page.locator("#alert-history")
+    expect(history).to_contain_text("banned infrastructure")
+    expect(history.locator(".badge")).to_have_text("acknowledged")
+    expect(history).to_contain_text("ada")  # assigned to
+    screenshot(page, "22-network-alert-history")
