@@ -169,8 +169,11 @@ def test_full_every_makes_a_full_run_when_the_last_is_too_old(graph: Graph, data
     [outcome] = watch(graph, inbox, settle=60, once=True, full_every=24,
                       on_full=full_runs.append)
     assert outcome.detection["status"] == "complete" and full_runs == []
-    # Over a second ago: a full run at the next look, which keeps the network's id.
-    watch(graph, inbox, settle=60, once=True, full_every=1 / 3600, on_full=full_runs.append)
+    # The latest full run two hours old: a full run at the next look, which keeps
+    # the network's id.
+    graph.run_text("MATCH (r:DetectionRun {kind: 'full'}) "
+                   "SET r.finished_at = r.finished_at - duration({hours: 2})")
+    watch(graph, inbox, settle=60, once=True, full_every=1, on_full=full_runs.append)
     [result] = full_runs
     latest = graph.read("detect/latest_run")[0]["run"]
     assert latest["run_id"] == result.run_id and latest["kind"] == "full"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -112,6 +113,17 @@ class Graph:
                     raise
                 time.sleep(pause)
         raise AssertionError("unreachable")
+
+    def read_side_by_side(self, calls: Sequence[tuple[str, dict[str, Any]]],
+                          workers: int = 3) -> list[list[dict[str, Any]]]:
+        """Run several named reads at once, each in a session of its own (the
+        server runs each query on a core, while this process decodes the rows
+        of another); their rows in the order of `calls`."""
+        if len(calls) <= 1:
+            return [self.read(name, **params) for name, params in calls]
+        with ThreadPoolExecutor(max_workers=min(workers, len(calls))) as pool:
+            futures = [pool.submit(self.read, name, **params) for name, params in calls]
+            return [future.result() for future in futures]
 
     def stream(self, name: str, /, **params: Any) -> Iterator[tuple[Any, ...]]:
         """Run a named read statement and yield its rows as tuples, without holding them all."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,28 +71,35 @@ ENTITY_STATEMENTS = {
 
 def read_evidence(graph: Graph) -> Evidence:
     """Read everything detection needs in a few streaming passes."""
-    return _read(graph, "detect/", {})
+    return _read(lambda name: graph.stream("detect/" + name))
 
 
 def read_some(graph: Graph, account_ids: list[str]) -> Evidence:
     """What detection reads, for the named accounts only (an incremental run's
     neighbourhood), numbered in id order."""
-    return _read(graph, "detect/some/", {"ids": sorted(set(account_ids))})
+    params = {"ids": sorted(set(account_ids))}
+    names = ["accounts", "used_ips", *ENTITY_STATEMENTS.values(), "account_sessions"]
+    # A neighbourhood's rows fit in memory: its statements run side by side.
+    fetched = dict(zip(names, graph.read_side_by_side([("detect/some/" + name, params)
+                                                       for name in names]), strict=True))
+    return _read(lambda name: (tuple(row.values()) for row in fetched[name]))
 
 
-def _read(graph: Graph, folder: str, params: dict[str, Any]) -> Evidence:
+def _read(rows: Callable[[str], Iterable[tuple[Any, ...]]]) -> Evidence:
+    """Evidence from the rows of the statements of detect/all/ or detect/some/,
+    as `rows(name)` gives them."""
     evidence = Evidence()
     columns = ("account_id", "created", "status", "status_changed", "plan", "email_domain",
                "org_id", "payment", "signup_ip", "sessions", "requests", "tokens", "reasoning",
                "rewrites", "refusals")
-    for row in graph.stream(folder + "accounts", **params):
+    for row in rows("accounts"):
         facts = dict(zip(columns, row, strict=True))
         evidence.account_ids.append(facts.pop("account_id"))
         facts["status"] = facts["status"] or "active"
         evidence.accounts.append(facts)
     index = evidence.index()
     for account_id, address, sessions, network_type, known, provider, asn, as_org in \
-            graph.stream(folder + "used_ips", **params):
+            rows("used_ips"):
         evidence.ip_uses.append((index[account_id], address, int(sessions or 0)))
         if address not in evidence.ip_intel:
             evidence.ip_intel[address] = {"network_type": network_type, "known": known,
@@ -99,7 +107,7 @@ def _read(graph: Graph, folder: str, params: dict[str, Any]) -> Evidence:
                                           "as_org": as_org}
     for kind, statement in ENTITY_STATEMENTS.items():
         uses = evidence.entity_uses[kind]
-        for account_id, key, sessions in graph.stream(folder + statement, **params):
+        for account_id, key, sessions in rows(statement):
             uses.append((index[account_id], key, int(sessions or 0)))
     # Uses in a canonical order, whatever order the server returns them in (it
     # follows the order of loading), so communities do not depend on it.
@@ -107,7 +115,7 @@ def _read(graph: Graph, folder: str, params: dict[str, Any]) -> Evidence:
     for uses in evidence.entity_uses.values():
         uses.sort()
     for account_id, fingerprints, hours, starts, categories, output in \
-            graph.stream(folder + "account_sessions", **params):
+            rows("account_sessions"):
         account = index[account_id]
         if fingerprints:
             evidence.templates[account] = sorted(int(fp, 16) for fp in fingerprints)

@@ -47,6 +47,8 @@ LINKS_CAP = 5_000
 REREAD = 2_000
 # Unflagged networks with members a load changed that are considered, at most.
 TOUCHED = 200
+# Entities asked about in one query (queries run side by side).
+USERS_CHUNK = 4_000
 
 
 def linked_entities(evidence: Evidence) -> Iterator[tuple[int, str, str]]:
@@ -101,14 +103,19 @@ def _users(graph: Graph, keys: dict[str, set[str]], hub: int, with_users: bool,
     """Fill `sizes` with the population's users of each entity; with `with_users`,
     the accounts behind the entities that have at most `hub` of them."""
     found: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    calls: list[tuple[str, dict[str, Any]]] = []
     for kind, wanted in sorted(keys.items()):
         known = sizes.setdefault("fingerprint" if kind == "template" else kind, {})
         todo = sorted(k for k in wanted if k not in known)
-        if not todo:
-            continue
-        for row in graph.read("detect/incremental/entity_users", kind=kind, keys=todo,
-                              with_users=with_users, most=_most_users(kind, hub),
-                              links_cap=LINKS_CAP):
+        for start in range(0, len(todo), USERS_CHUNK):
+            calls.append(("detect/incremental/entity_users", {
+                "kind": kind, "keys": todo[start:start + USERS_CHUNK],
+                "with_users": with_users, "most": _most_users(kind, hub),
+                "links_cap": LINKS_CAP}))
+    for (_name, params), rows in zip(calls, graph.read_side_by_side(calls), strict=True):
+        kind = params["kind"]
+        known = sizes["fingerprint" if kind == "template" else kind]
+        for row in rows:
             known[row["key"]] = int(row["accounts"])
             if row["users"]:
                 found[kind][row["key"]] = list(row["users"])
@@ -123,10 +130,11 @@ def read_neighbourhood(graph: Graph, parent: str, chain: list[str],
     hub = ProjectionParams().hub_size if hub is None else hub
     clock = _Clock()
     since = graph.read("detect/incremental/since", parent=parent)[0]["since"]
-    changed_ids = [r["account_id"] for r in graph.read("detect/incremental/changed",
-                                                       since=since, chain=chain, most=hub)]
-    touched = graph.read("detect/incremental/touched_networks", since=since, chain=chain,
-                         limit=TOUCHED)
+    changed, touched = graph.read_side_by_side([
+        ("detect/incremental/changed", {"since": since, "chain": chain, "most": hub}),
+        ("detect/incremental/touched_networks", {"since": since, "chain": chain,
+                                                 "limit": TOUCHED})])
+    changed_ids = [r["account_id"] for r in changed]
     clock("changed")
     if not changed_ids and not touched:
         return Neighbourhood(Evidence(), []), {"changed": 0, "seconds": clock.times}
@@ -180,9 +188,11 @@ def read_neighbourhood(graph: Graph, parent: str, chain: list[str],
               for n, facts in sorted(networks.items()) if facts["whole"]]
     suspected = [{"network_id": n, "run_id": facts["run_id"]}
                  for n, facts in sorted(networks.items()) if facts["flagged"]]
-    bans = {row["network_id"]: row["first_ban"]
-            for row in graph.read("detect/incremental/network_bans", networks=suspected)}
-    for row in graph.read("detect/incremental/network_members", networks=wanted):
+    ban_rows, member_rows = graph.read_side_by_side([
+        ("detect/incremental/network_bans", {"networks": suspected}),
+        ("detect/incremental/network_members", {"networks": wanted})])
+    bans = {row["network_id"]: row["first_ban"] for row in ban_rows}
+    for row in member_rows:
         membership[row["account_id"]] = (row["network_id"], float(row["score"] or 0.0),
                                          bool(row["flagged"]), float(row["strength"]))
     whole = {a for a, (n, *_rest) in membership.items() if networks[n]["whole"]}
@@ -210,9 +220,12 @@ def read_neighbourhood(graph: Graph, parent: str, chain: list[str],
                 else:
                     evidence.link(kind, key, account)
     hood = Neighbourhood(evidence, sorted(index[a] for a in changed_ids), sizes=sizes)
+    members_of: dict[str, list[int]] = defaultdict(list)
+    for account_id, (network_id, *_rest) in membership.items():
+        if account_id in index:
+            members_of[network_id].append(index[account_id])
     for network_id, facts in networks.items():
-        members = sorted(index[a] for a, (n, *_r) in membership.items()
-                         if n == network_id and a in index)
+        members = sorted(members_of[network_id])
         hood.networks[network_id] = Known(network_id, facts["run_id"], facts["flagged"],
                                           facts["score"], members, facts["size"],
                                           facts["whole"], facts["likeness"],
