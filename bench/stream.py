@@ -131,8 +131,20 @@ def drop(batch: Batch, inbox: Path) -> float:
 
 
 def attachment(replay: Replay, labels: dict[str, dict[str, str]], sessions: Counter[str],
-               known: set[str], assigned: dict[str, str | None]) -> dict[str, Any]:
-    """Accuracy of attachment for the accounts that arrived in the batches."""
+               history: dict[str, str | None], assigned: dict[str, str | None]
+               ) -> dict[str, Any]:
+    """Accuracy of attachment for the accounts that arrived in the batches:
+    heads in a flagged network mostly of their own planted network, and heads
+    in the network the history run put most of their planted network in (the
+    one the detector knows their operator by, even when it holds another
+    planted network too)."""
+    known = {labels[a]["network"] for a, n in history.items()
+             if n and labels[a]["label"] == "hydra"}
+    homes: dict[str, Counter[str]] = defaultdict(Counter)
+    for account, network in history.items():
+        if network and labels[account]["label"] == "hydra":
+            homes[labels[account]["network"]][network] += 1
+    home = {planted: c.most_common(1)[0][0] for planted, c in homes.items()}
     arrived = {a for b in replay.batches for a in b.new_accounts}
     planted_of: dict[str, Counter[str]] = defaultdict(Counter)
     for account, network in assigned.items():
@@ -143,6 +155,7 @@ def attachment(replay: Replay, labels: dict[str, dict[str, str]], sessions: Coun
              and labels[a]["network"] in known and sessions[a] >= MIN_SESSIONS]
     right = [a for a in heads
              if (network := assigned.get(a)) and owner[network] == labels[a]["network"]]
+    with_siblings = [a for a in heads if assigned.get(a) == home[labels[a]["network"]]]
     others = [a for a in arrived if labels[a]["label"] == "hydra"
               and labels[a]["network"] not in known and sessions[a] >= MIN_SESSIONS]
     benign = [a for a in arrived if labels[a]["label"] != "hydra" and sessions[a] >= MIN_SESSIONS]
@@ -152,10 +165,16 @@ def attachment(replay: Replay, labels: dict[str, dict[str, str]], sessions: Coun
     return {"missed": {f"{own}->{to}": n for (own, to), n in sorted(missed.items())},
             "new_heads": len(heads), "attached_right": len(right),
             "recall": len(right) / len(heads) if heads else None,
+            "with_siblings": len(with_siblings),
+            "recall_siblings": len(with_siblings) / len(heads) if heads else None,
             "heads_of_networks_unknown_before": len(others),
             "of_those_flagged": sum(1 for a in others if assigned.get(a)),
             "new_benign": len(benign), "benign_attached": len(wrong),
             "benign_rate": len(wrong) / len(benign) if benign else None}
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return value if value is None else round(value, digits)
 
 
 def behind(labels: dict[str, dict[str, str]], streamed: dict[str, str | None],
@@ -220,7 +239,6 @@ def main() -> None:
             print(f"full detection of the history: {seconds:.1f}s, peak {peak:,.0f} MiB, "
                   f"{full['flagged_networks']} suspected networks", flush=True)
             history = export(env, root / "history.csv")
-            known = {labels[a]["network"] for a, n in history.items() if n and a in hydra}
             inbox = root / "inbox"
             inbox.mkdir()
             watcher = Watcher(inbox, env)
@@ -253,7 +271,7 @@ def main() -> None:
                 watcher.stop()
             sessions = Counter(r["account_id"] for r in read_csv(data / "sessions.csv"))
             streamed = export(env, root / "streamed.csv")
-            figures["attachment"] = attachment(replay, labels, sessions, known, streamed)
+            figures["attachment"] = attachment(replay, labels, sessions, history, streamed)
             _r, seconds, peak = run_measured(["detect", "--json"], env)
             refreshed = export(env, root / "full.csv")
             figures["full_detect_seconds"] = round(seconds, 1)
@@ -277,7 +295,9 @@ def main() -> None:
               f"{figures.get('median_load')}s")
         print(f"new heads of known networks (>= {MIN_SESSIONS} sessions): {a['new_heads']:,}, "
               f"attached to their own network {a['attached_right']:,} (recall "
-              f"{a['recall'] if a['recall'] is None else round(a['recall'], 3)}); "
+              f"{a['recall'] if a['recall'] is None else round(a['recall'], 3)}), to the network "
+              f"the history run put their siblings in {a['with_siblings']:,} (recall "
+              f"{_rounded(a['recall_siblings'], 3)}); "
               f"new benign accounts {a['new_benign']:,}, attached {a['benign_attached']:,} "
               f"({a['benign_rate'] if a['benign_rate'] is None else round(a['benign_rate'], 4)}); "
               f"missed (own network -> where): {a['missed']}; "
