@@ -119,6 +119,34 @@ def test_new_heads_join_their_network_and_a_new_benign_account_joins_nothing() -
     assert not increment.new_groups
 
 
+def test_a_network_read_whole_decides_again_every_member_it_did_not_flag() -> None:
+    """Two ring members the parent run did not flag (too little to show then):
+    one changed. Read whole, the network gates both on the whole group, as a
+    full run over the same data would; not read whole, only the changed one is
+    judged."""
+    ev = world()
+    analysis = analyse(ev, DetectParams())
+    [ring] = [c for c in analysis.scored if c.flagged]
+    members = sorted(ring.members)
+    quiet, active = members[-2], members[-1]
+
+    def hood(whole: bool) -> Neighbourhood:
+        network = Known("HN-00001", "run-1", True, ring.score, members, len(members), whole,
+                        analysis.likeness[members[0]])
+        h = Neighbourhood(ev, [active], {"HN-00001": network})
+        h.member_facts = {m: (analysis.per_account[m][0],
+                              analysis.per_account[m][1] and m not in (quiet, active), 1.0)
+                          for m in members}
+        return h
+
+    whole = attach(hood(True), analysis.snapshot)
+    assert {j.account for j in whole.regated["HN-00001"]} == {quiet, active}
+    assert all(j.flagged for j in whole.regated["HN-00001"])
+    assert not whole.attached
+    partial = attach(hood(False), analysis.snapshot)
+    assert {j.account for j in partial.regated.get("HN-00001", [])} <= {active}
+
+
 def test_new_accounts_alike_each_other_gather_into_a_new_network() -> None:
     ev = world()
     analysis = analyse(ev, DetectParams())

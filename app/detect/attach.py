@@ -177,12 +177,16 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
             candidates[target].append(m)
         else:
             joining[target].append(m)
-    # Changed members of a flagged network that it did not flag yet: decided again.
+    # Changed members of a flagged network that it did not flag yet: decided
+    # again; every such member of one read whole (gated on the whole group as
+    # a full run gates it: one that did not change may pass now that others
+    # did, as in a full run over the same data).
     changed = set(hood.changed)
     for network_id, k in known.items():
         if k.flagged:
             undecided = [m for m in k.members
-                         if m in changed and not hood.member_facts.get(m, (0.0, False, 0.0))[1]]
+                         if (k.whole or m in changed)
+                         and not hood.member_facts.get(m, (0.0, False, 0.0))[1]]
             candidates[network_id].extend(undecided)
     ctx = ScoringContext.from_snapshot(evidence, projection, snapshot, hood.sizes,
                                        params.scoring)
