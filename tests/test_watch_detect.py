@@ -79,14 +79,23 @@ def history(graph: Graph, dataset: Path, tmp_path: Path) -> tuple[str, list[str]
     return network, sorted(a for a, n in flagged.items() if n == network)
 
 
-def test_a_batch_of_new_heads_raises_new_head_and_the_webhook_gets_each_alert_once(
-        graph: Graph, dataset: Path, tmp_path: Path, receiver: Receiver) -> None:
+def heads_in_inbox(graph: Graph, dataset: Path, tmp_path: Path, count: int,
+                   name: str) -> tuple[str, list[str], list[str], Path]:
+    """The history detected, then `count` new heads of its network in a ready
+    batch folder `0001-NAME` of a new inbox: the network, its members, the
+    heads, the inbox."""
     network, members = history(graph, dataset, tmp_path)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    heads, folder = regrow(graph, members, 5, tmp_path, "heads")
-    folder.rename(inbox / "0001-heads")
-    (inbox / "0001-heads" / "READY").touch()
+    heads, folder = regrow(graph, members, count, tmp_path, name)
+    folder.rename(inbox / f"0001-{name}")
+    (inbox / f"0001-{name}" / "READY").touch()
+    return network, members, heads, inbox
+
+
+def test_a_batch_of_new_heads_raises_new_head_and_the_webhook_gets_each_alert_once(
+        graph: Graph, dataset: Path, tmp_path: Path, receiver: Receiver) -> None:
+    network, members, heads, inbox = heads_in_inbox(graph, dataset, tmp_path, 5, "heads")
     hooked = with_webhook(graph, receiver.url)
     [outcome] = watch(hooked, inbox, settle=60, once=True)
     assert outcome.status == "done"
@@ -158,12 +167,7 @@ def test_a_failing_webhook_does_not_stop_loading(graph: Graph, dataset: Path,
 
 def test_full_every_makes_a_full_run_when_the_last_is_too_old(graph: Graph, dataset: Path,
                                                               tmp_path: Path) -> None:
-    network, members = history(graph, dataset, tmp_path)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    heads, folder = regrow(graph, members, 3, tmp_path, "later")
-    folder.rename(inbox / "0001-later")
-    (inbox / "0001-later" / "READY").touch()
+    network, _members, heads, inbox = heads_in_inbox(graph, dataset, tmp_path, 3, "later")
     full_runs = []
     # A day is not over yet: only the incremental run.
     [outcome] = watch(graph, inbox, settle=60, once=True, full_every=24,
