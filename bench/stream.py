@@ -138,12 +138,11 @@ def attachment(replay: Replay, labels: dict[str, dict[str, str]], sessions: Coun
     in the network the history run put most of their planted network in (the
     one the detector knows their operator by, even when it holds another
     planted network too)."""
-    known = {labels[a]["network"] for a, n in history.items()
-             if n and labels[a]["label"] == "hydra"}
     homes: dict[str, Counter[str]] = defaultdict(Counter)
     for account, network in history.items():
         if network and labels[account]["label"] == "hydra":
             homes[labels[account]["network"]][network] += 1
+    # planted networks the history run flagged some of -> the network holding most
     home = {planted: c.most_common(1)[0][0] for planted, c in homes.items()}
     arrived = {a for b in replay.batches for a in b.new_accounts}
     planted_of: dict[str, Counter[str]] = defaultdict(Counter)
@@ -152,12 +151,12 @@ def attachment(replay: Replay, labels: dict[str, dict[str, str]], sessions: Coun
             planted_of[network][labels[account]["network"] or "-"] += 1
     owner = {n: c.most_common(1)[0][0] for n, c in planted_of.items()}
     heads = [a for a in arrived if labels[a]["label"] == "hydra"
-             and labels[a]["network"] in known and sessions[a] >= MIN_SESSIONS]
+             and labels[a]["network"] in home and sessions[a] >= MIN_SESSIONS]
     right = [a for a in heads
              if (network := assigned.get(a)) and owner[network] == labels[a]["network"]]
     with_siblings = [a for a in heads if assigned.get(a) == home[labels[a]["network"]]]
     others = [a for a in arrived if labels[a]["label"] == "hydra"
-              and labels[a]["network"] not in known and sessions[a] >= MIN_SESSIONS]
+              and labels[a]["network"] not in home and sessions[a] >= MIN_SESSIONS]
     benign = [a for a in arrived if labels[a]["label"] != "hydra" and sessions[a] >= MIN_SESSIONS]
     wrong = [a for a in benign if assigned.get(a)]
     missed = Counter((labels[a]["network"], owner.get(assigned.get(a) or "", "none"))
@@ -295,11 +294,11 @@ def main() -> None:
               f"{figures.get('median_load')}s")
         print(f"new heads of known networks (>= {MIN_SESSIONS} sessions): {a['new_heads']:,}, "
               f"attached to their own network {a['attached_right']:,} (recall "
-              f"{a['recall'] if a['recall'] is None else round(a['recall'], 3)}), to the network "
+              f"{_rounded(a['recall'], 3)}), to the network "
               f"the history run put their siblings in {a['with_siblings']:,} (recall "
               f"{_rounded(a['recall_siblings'], 3)}); "
               f"new benign accounts {a['new_benign']:,}, attached {a['benign_attached']:,} "
-              f"({a['benign_rate'] if a['benign_rate'] is None else round(a['benign_rate'], 4)}); "
+              f"({_rounded(a['benign_rate'], 4)}); "
               f"missed (own network -> where): {a['missed']}; "
               f"heads of networks the history run did not know: "
               f"{a['heads_of_networks_unknown_before']:,} ({a['of_those_flagged']:,} flagged)")
