@@ -832,3 +832,161 @@ def case_list(ctx: click.Context, status: str | None, assignee: str | None,
     for row in page.rows:
         click.echo(f"{row['case_id']}\t{row['status']}\t{row['priority']}\t"
                    f"{row['assignee'] or '-'}\t{row['members']}\t{row['title']}")
+
+
+@case.command("update")
+@click.argument("case_id")
+@click.option("--status", type=click.Choice(["open", "investigating", "confirmed",
+                                             "false_positive", "actioned", "closed"]),
+              help="confirmed (or actioned) publishes the case to the default collection; "
+                   "false_positive withdraws what it published.")
+@click.option("--priority", type=click.Choice(["low", "medium", "high", "critical"]))
+@click.option("--assignee", help="A login name; '' clears it.")
+@click.option("--title")
+@click.pass_context
+def case_update(ctx: click.Context, case_id: str, status: str | None, priority: str | None,
+                assignee: str | None, title: str | None) -> None:
+    """Change a case's status, priority, assignee or title."""
+    from app.db.graph import open_graph
+    from app.sharing.decisions import decide_case
+
+    if status is None and priority is None and assignee is None and title is None:
+        raise click.UsageError("give at least one of --status, --priority, --assignee, --title")
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        decision = decide_case(graph, case_id, _cli_actor(), title=title, status=status,
+                               priority=priority, assignee=assignee, source="cli")
+    if not decision.changes:
+        say(f"{case_id}: nothing changed")
+    for key, (before, after) in decision.changes.items():
+        say(f"{case_id}: {key} {before or '-'} -> {after or '-'}")
+    if decision.published:
+        p = decision.published
+        say(f"published to {p.collection}: {p.indicators:,} indicators, "
+            f"{p.new_versions:,} new or changed objects")
+    if decision.revoked:
+        say(f"withdrew {decision.revoked:,} shared objects")
+    if decision.problem:
+        raise HydrascopeError(f"{case_id} changed, but {decision.problem}")
+
+
+@main.group()
+def intel() -> None:
+    """Sharing with other providers: collections, publishing, partners (TAXII 2.1)."""
+
+
+@intel.command("publish")
+@click.argument("case_id")
+@click.option("--collection", default="confirmed-networks", show_default=True)
+@click.pass_context
+def intel_publish(ctx: click.Context, case_id: str, collection: str) -> None:
+    """Publish (or update) a case's indicators in a collection, whatever its status."""
+    from app.db.graph import open_graph
+    from app.sharing.publish import publish_case
+
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        published = publish_case(graph, case_id, _cli_actor(), collection=collection,
+                                 source="cli")
+    click.echo(f"{case_id}\t{published.collection}\t{published.indicators} indicators\t"
+               f"{published.new_versions} new or changed objects")
+
+
+@intel.group("collection")
+def intel_collection() -> None:
+    """Collections: what each shares, and the key its partners agreed on."""
+
+
+@intel_collection.command("add")
+@click.argument("name")
+@click.option("--share", "kinds", multiple=True,
+              type=click.Choice(["ip", "prefix", "asn", "proxy_provider", "template",
+                                 "user_agent", "email_domain", "payment", "device"]),
+              help="A kind this collection shares (repeat; default every kind).")
+@click.option("--key-file", type=click.File("rb"),
+              help="The key agreed with this collection's partners (at least 16 bytes).")
+@click.option("--title", default="")
+@click.pass_context
+def intel_collection_add(ctx: click.Context, name: str, kinds: tuple[str, ...],
+                         key_file: Any, title: str) -> None:
+    """Make a collection with its own policy and key."""
+    from app.db.graph import open_graph
+    from app.sharing.collections import ensure_collection, store_key
+
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        collection = ensure_collection(graph, name, kinds=list(kinds), title=title)
+        if key_file is not None:
+            store_key(graph, collection["name"], key_file.read().strip())
+    click.echo(f"{collection['name']}\t{collection['collection_id']}\t"
+               f"{','.join(collection['kinds'])}")
+
+
+@intel_collection.command("list")
+@click.pass_context
+def intel_collection_list(ctx: click.Context) -> None:
+    """The collections: name, TAXII id, kinds shared, objects held."""
+    from app.db.graph import open_graph
+    from app.sharing.collections import list_collections, sharing_key
+
+    with open_graph(settings_of(ctx)) as graph:
+        for c in list_collections(graph):
+            keyed = "key" if sharing_key(graph, c["name"]) else "no key"
+            click.echo(f"{c['name']}\t{c['collection_id']}\t{','.join(c['kinds'])}\t"
+                       f"{c['objects']} objects\t{keyed}")
+
+
+@intel.group("partner")
+def intel_partner() -> None:
+    """Partners: other providers reading collections over TAXII."""
+
+
+@intel_partner.command("add")
+@click.argument("name")
+@click.option("--collection", "collections", multiple=True, required=True,
+              help="A collection the partner may read (repeat for more).")
+@click.option("--expires-days", type=click.IntRange(1, 3650))
+@click.pass_context
+def intel_partner_add(ctx: click.Context, name: str, collections: tuple[str, ...],
+                      expires_days: int | None) -> None:
+    """Give a partner a token (printed once) to read collections over TAXII."""
+    from app.db.graph import open_graph
+    from app.sharing.partners import add_partner
+
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        token = add_partner(graph, name, list(collections), _cli_actor(),
+                            expires_days=expires_days, source="cli")
+    say("the partner's token (shown only now; send it to them over a safe channel):")
+    click.echo(token)
+
+
+@intel_partner.command("revoke")
+@click.argument("name")
+@click.pass_context
+def intel_partner_revoke(ctx: click.Context, name: str) -> None:
+    """Revoke a partner's token: it reads nothing from now on."""
+    from app.db.graph import open_graph
+    from app.sharing.partners import revoke_partner
+
+    with open_graph(settings_of(ctx)) as graph:
+        revoke_partner(graph, name, _cli_actor(), source="cli")
+    say(f"partner {name} revoked")
+
+
+@intel_partner.command("list")
+@click.pass_context
+def intel_partner_list(ctx: click.Context) -> None:
+    """The partners: name, collections, state, expiry, last read."""
+    from app.db.graph import open_graph
+    from app.sharing.partners import list_partners
+
+    with open_graph(settings_of(ctx)) as graph:
+        for p in list_partners(graph):
+            state = "revoked" if p["revoked"] else "expired" if p["expired"] else "active"
+            click.echo(f"{p['name']}\t{','.join(p['collections'])}\t{state}\t"
+                       f"{p['expires_at'] or '-'}\t{p['last_used_at'] or '-'}")

@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     alert_growth: float = Field(default=0.1, gt=0, le=100,
                                 validation_alias=_env("HYDRASCOPE_ALERT_GROWTH"))
 
+    # Sharing with other providers: how this provider names itself in what it
+    # publishes, and the key (agreed with the partners of the default collection)
+    # that payment tokens, devices and personal e-mail domains are hashed under.
+    provider_name: str = Field(default="Hydrascope", min_length=1, max_length=200,
+                               validation_alias=_env("HYDRASCOPE_PROVIDER_NAME"))
+    sharing_key: str | None = Field(default=None, min_length=16,
+                                    validation_alias=_env("HYDRASCOPE_SHARING_KEY"))
+
     cypher_dir: Path = PROJECT_ROOT / "cypher"
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"

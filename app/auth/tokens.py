@@ -18,7 +18,7 @@ from app.db.graph import Graph
 TOKEN = re.compile(r"^hs_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
 
-def _digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -29,7 +29,7 @@ def create_token(graph: Graph, username: str, label: str) -> str:
         raise UserError("a token needs a label of 1-100 characters (what script uses it)")
     token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     rows = graph.write("tokens/create_token", username=username, token_id=token_id,
-                       secret_hash=_digest(secret), label=label)
+                       secret_hash=secret_digest(secret), label=label)
     if not rows:
         raise UserError(f"no user {username!r}")
     return f"hs_{token_id}_{secret}"
@@ -45,7 +45,7 @@ def user_for_token(graph: Graph, token: str) -> User | None:
     if not rows:
         return None
     row = rows[0]
-    if not hmac.compare_digest(row["secret_hash"], _digest(secret)):
+    if not hmac.compare_digest(row["secret_hash"], secret_digest(secret)):
         return None
     if row["revoked"] or not row["active"]:
         return None

@@ -21,6 +21,7 @@ from app.cases.content import canonical_json, case_content, case_members, conten
 from app.db.graph import Graph
 from app.errors import HydrascopeError
 from app.kinds import CASE_KINDS
+from app.sharing.stix import pattern_for, stix_quote
 
 FORMATS = {
     "pdf": ("application/pdf", "pdf"),
@@ -113,23 +114,16 @@ def enforcement_list(graph: Graph, case_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def indicator_pattern(kind: str, key: str) -> str | None:
-    """A STIX pattern for one entity, or None for kinds other providers cannot see."""
-    if kind == "ip":
-        return f"[{'ipv6-addr' if ':' in key else 'ipv4-addr'}:value = {_quote(key)}]"
-    if kind == "prefix":
-        return f"[{'ipv6-addr' if ':' in key else 'ipv4-addr'}:value ISSUBSET {_quote(key)}]"
-    if kind == "user_agent":
-        return ("[network-traffic:extensions.'http-request-ext'.request_header."
-                f"'User-Agent' = {_quote(key)}]")
+    """A STIX pattern for one entity, or None for kinds other providers cannot see.
+
+    This internal file names devices in clear; what is published to partners
+    (`app.sharing`) hashes them.
+    """
     if kind == "device":
-        return f"[x-hydrascope-device:fingerprint = {_quote(key)}]"
-    if kind == "template":
-        return f"[x-hydrascope-prompt-template:simhash = {_quote(key)}]"
+        return f"[x-hydrascope-device:fingerprint = {stix_quote(key)}]"
+    if kind in ("ip", "prefix", "user_agent", "template"):
+        return pattern_for(kind, key, hashed=False)
     return None
 
 

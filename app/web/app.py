@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2_fragments.fastapi import Jinja2Blocks
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from app import __version__
@@ -20,7 +22,7 @@ from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
 from app.kinds import account_url, entity_url
 from app.privacy import Masked
-from app.web import admin, alerts, cases, pages, queries, tokens
+from app.web import admin, alerts, cases, pages, queries, taxii, tokens
 from app.web.headers import SecurityHeaders
 from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
 
@@ -89,8 +91,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"detail": message}, status_code=403)
         return page(request, 403, "Not allowed", message)
 
+    @app.exception_handler(taxii.TaxiiError)
+    async def taxii_error(_request: Request, exc: taxii.TaxiiError) -> Response:
+        return taxii.error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def unrouted(request: Request, exc: StarletteHTTPException) -> Response:
+        # No route matched (404, 405): TAXII clients still get TAXII JSON.
+        if taxii.is_taxii(request):
+            return taxii.error_response(taxii.TaxiiError(
+                exc.status_code, "Not found" if exc.status_code == 404 else "Cannot do that",
+                str(exc.detail)))
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if taxii.is_taxii(request):
+            return await unrouted(request, exc)
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         titles = {404: "Not found", 403: "Not allowed", 405: "Not allowed here"}
@@ -123,6 +140,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
         problems = [_problem(e) for e in exc.errors()]
+        if taxii.is_taxii(request):
+            return taxii.error_response(taxii.TaxiiError(400, "Bad request",
+                                                         "; ".join(problems)))
         if _wants_json(request):
             return JSONResponse({"detail": problems}, status_code=422)
         return page(request, 422, "Bad request", "; ".join(problems))
@@ -153,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(alerts.router)
     app.include_router(cases.api)
+    app.include_router(taxii.router)
     return app
 
 

@@ -20,6 +20,7 @@ from app.cases.exports import FORMATS, export_case
 from app.cases.markdown import render_note
 from app.cases.view import case_view
 from app.paging import Page
+from app.sharing.decisions import decide_case
 from app.web.api_models import CaseDocument, CaseList, CaseOpened, EvidencePinned
 from app.web.pages import render
 from app.web.problems import API_PROBLEMS, problems
@@ -136,10 +137,8 @@ def case_update(request: Request, user: Analyst, case_id: str,
                 priority: Annotated[Priority | None, Form()] = None,
                 assignee: Annotated[str | None, Form(max_length=100)] = None) -> Response:
     with _errors():
-        cases.update_case(graph_of(request), case_id, user.username, title=title,
-                          status=status, priority=priority,
-                          assignee=assignee,
-                          source=_source(request))
+        decide_case(graph_of(request), case_id, user.username, title=title, status=status,
+                    priority=priority, assignee=assignee, source=_source(request))
     return _back(case_id)
 
 

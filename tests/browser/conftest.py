@@ -5,13 +5,10 @@ session's real Neo4j. Screenshots go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from app.auth.users import create_user
@@ -22,7 +19,7 @@ from app.detect.run import run_detection
 from app.ingest import load_directory
 from app.synth.generator import generate
 from app.web.app import create_app
-from tests.conftest import free_port
+from tests.conftest import served
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 ANALYST, PASSWORD = "ada", "browser-suite-pass"
@@ -42,22 +39,8 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def live_url(neo4j_settings: Settings) -> Iterator[str]:
     """The app served over HTTP by uvicorn in a thread."""
-    port = free_port()
-    config = uvicorn.Config(create_app(neo4j_settings), host="127.0.0.1", port=port,
-                            log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the app did not start for the browser suite")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served(create_app(neo4j_settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
