@@ -17,6 +17,7 @@ from taxii2client.v21 import Server, as_pages
 
 from app import cases, explore
 from app.audit import list_events
+from app.auth.users import create_user
 from app.db.graph import Graph
 from app.db.migrations import clear_graph
 from app.detect.run import run_detection
@@ -29,6 +30,7 @@ from app.sharing.stix import keyed_hash
 from app.synth.generator import generate
 from app.web.app import create_app
 from tests.conftest import run_cli, served, settings_env
+from tests.test_web import PASSWORD, sign_in, soup
 
 KEY = "partners-agreed-key-0123456789"
 TAXII = "application/taxii+json;version=2.1"
@@ -349,3 +351,45 @@ def test_cli_decides_publishes_and_manages_partners(world: Graph,
                                                         env=env).stdout
     gone = run_cli("intel", "partner", "revoke", "No Such", env=env)
     assert gone.returncode == 1 and "no partner" in gone.stderr
+
+
+def test_admin_page_lists_partners_adds_one_and_revokes_it(
+        world: Graph, published: dict[str, Any], client: TestClient) -> None:
+    create_user(world, "root-admin", PASSWORD, "admin")
+    create_user(world, "plain-analyst", PASSWORD, "analyst")
+    get(client, _objects_url(published["default"]), published["token"], limit=5)
+    sign_in(client, "root-admin")
+    page = soup(client.get("/admin/partners"))
+    rows = {r.select("td")[0].get_text(strip=True): [td.get_text(" ", strip=True)
+                                                     for td in r.select("td")]
+            for r in page.select("#partners tbody tr")}
+    assert rows["Partner One"][1] == DEFAULT and rows["Partner One"][3] == "active"
+    assert int(rows["Partner One"][6].replace(",", "")) >= 1
+    assert rows["Partner Two"][1] == "ip-only"
+    reads = [[td.get_text(strip=True) for td in r.select("td")]
+             for r in page.select("#reads tbody tr")]
+    assert ["Partner One", "objects", DEFAULT, "5"] in [r[1:5] for r in reads]
+    collections = {r.select("td")[0].get_text(strip=True): r.get_text(" ", strip=True)
+                   for r in page.select("#collections tbody tr")}
+    assert "set" in collections[DEFAULT] and "none" in collections["ip-only"]
+    csrf = page.select_one("input[name=csrf_token]")["value"]
+    added = soup(client.post("/admin/partners", data={
+        "csrf_token": csrf, "name": "Web Partner", "collection": DEFAULT,
+        "expires_days": "30"}))
+    token = added.select_one("#new-token")["value"]
+    assert token.startswith("hsp_")
+    assert get(client, _objects_url(published["default"]), token).status_code == 200
+    again = client.post("/admin/partners", data={"csrf_token": csrf, "name": "Web Partner",
+                                                 "collection": DEFAULT})
+    assert again.status_code == 422 and "revoke it first" in again.text
+    revoked = client.post("/admin/partners/Web%20Partner/revoke", data={"csrf_token": csrf},
+                          follow_redirects=False)
+    assert revoked.status_code == 303
+    assert get(client, _objects_url(published["default"]), token).status_code == 401
+    assert client.post("/admin/partners/Web%20Partner/revoke",
+                       data={"csrf_token": csrf}).status_code == 409
+    assert client.post("/admin/partners/Nobody/revoke",
+                       data={"csrf_token": csrf}).status_code == 404
+    with TestClient(create_app(world.settings)) as other:
+        sign_in(other, "plain-analyst")
+        assert other.get("/admin/partners").status_code == 403

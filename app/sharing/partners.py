@@ -17,6 +17,7 @@ from typing import Any
 from app.audit import record
 from app.auth.tokens import secret_digest
 from app.db.graph import Graph
+from app.paging import parse_json
 from app.sharing.collections import get_collection
 from app.sharing.stix import SharingError
 
@@ -30,6 +31,10 @@ class Partner:
 
     name: str
     collection_ids: frozenset[str]
+
+
+class PartnerNotFound(SharingError):
+    """No partner of that name."""
 
 
 class TokenRefused(Exception):
@@ -73,7 +78,7 @@ def revoke_partner(graph: Graph, name: str, actor: str, *, source: str = "") -> 
                        at=datetime.now(UTC).isoformat(timespec="seconds")):
         if graph.read("sharing/get_partner", name=name):
             raise SharingError(f"partner {name!r} is already revoked")
-        raise SharingError(f"no partner {name!r}")
+        raise PartnerNotFound(f"no partner {name!r}")
     record(graph, actor, "intel.partner.revoke", target=name, source=source)
 
 
@@ -100,3 +105,16 @@ def partner_for_token(graph: Graph, token: str) -> Partner:
         raise TokenRefused(f"the token expired at {row['expires_at']}")
     graph.write("sharing/touch_partner", name=row["name"])
     return Partner(row["name"], frozenset(row["collection_ids"]))
+
+
+def partner_reads(graph: Graph, recent: int = 20) -> tuple[dict[str, dict[str, Any]],
+                                                          list[dict[str, Any]]]:
+    """What partners fetched: per partner its reads and latest read, and the latest
+    reads with their endpoint, collection and object count."""
+    totals = {row["name"]: row for row in graph.read("sharing/partner_reads")}
+    latest = []
+    for row in graph.read("sharing/recent_reads", limit=recent):
+        details = parse_json(row["details"], {})
+        latest.append({**row, "endpoint": details.get("endpoint", ""),
+                       "objects": details.get("objects")})
+    return totals, latest

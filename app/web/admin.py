@@ -1,5 +1,5 @@
-"""Admin pages: the audit trail (read-only), the logins, and the alert webhook's
-deliveries that failed."""
+"""Admin pages: the audit trail (read-only), the logins, the alert webhook's
+deliveries that failed, and the partners that read shared collections."""
 
 from __future__ import annotations
 
@@ -22,6 +22,15 @@ from app.auth.users import (
     update_user,
 )
 from app.paging import Page
+from app.sharing.collections import DEFAULT, ensure_collection, list_collections, sharing_key
+from app.sharing.partners import (
+    PartnerNotFound,
+    add_partner,
+    list_partners,
+    partner_reads,
+    revoke_partner,
+)
+from app.sharing.stix import SharingError
 from app.web.api_models import AuditPage
 from app.web.pages import render
 from app.web.problems import API_PROBLEMS
@@ -127,3 +136,46 @@ def webhook_retry(request: Request, user: Admin, alert_id: str) -> Response:
     except alerts.AlertError as exc:
         raise HTTPException(404, str(exc)) from None
     return RedirectResponse("/admin/webhook", status_code=303)
+
+
+def _partners_page(request: Request, token: str | None = None, error: str | None = None,
+                   status_code: int = 200) -> Response:
+    graph = graph_of(request)
+    ensure_collection(graph, DEFAULT)
+    collections = [{**c, "keyed": sharing_key(graph, c["name"]) is not None}
+                   for c in list_collections(graph)]
+    totals, recent = partner_reads(graph)
+    return render(request, "admin_partners.html", {
+        "partners": list_partners(graph), "collections": collections, "totals": totals,
+        "recent": recent, "new_token": token, "error": error}, status_code=status_code)
+
+
+@router.get("/partners")
+def partners_page(request: Request, user: Admin) -> Response:
+    """Partners, their collections and tokens' state, and what each fetched."""
+    return _partners_page(request)
+
+
+@router.post("/partners", dependencies=[Depends(check_csrf)])
+def partners_add(request: Request, user: Admin, name: Annotated[str, Form(max_length=100)],
+                 collection: Annotated[list[str], Form()],
+                 expires_days: Annotated[int | None, Form(ge=1, le=3650)] = None
+                 ) -> Response:
+    try:
+        token = add_partner(graph_of(request), name, collection, user.username,
+                            expires_days=expires_days, source=client_address(request))
+    except SharingError as exc:
+        return _partners_page(request, error=str(exc), status_code=422)
+    return _partners_page(request, token=token)
+
+
+@router.post("/partners/{name}/revoke", dependencies=[Depends(check_csrf)])
+def partners_revoke(request: Request, user: Admin, name: str) -> Response:
+    try:
+        revoke_partner(graph_of(request), name, user.username,
+                       source=client_address(request))
+    except PartnerNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except SharingError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return RedirectResponse("/admin/partners", status_code=303)
