@@ -990,3 +990,97 @@ def intel_partner_list(ctx: click.Context) -> None:
             state = "revoked" if p["revoked"] else "expired" if p["expired"] else "active"
             click.echo(f"{p['name']}\t{','.join(p['collections'])}\t{state}\t"
                        f"{p['expires_at'] or '-'}\t{p['last_used_at'] or '-'}")
+
+
+def _sharing_key(graph: Any, key_file: Any, collection: str = "confirmed-networks") -> Any:
+    from app.sharing.collections import sharing_key
+
+    return key_file.read().strip() if key_file is not None else sharing_key(graph, collection)
+
+
+def _say_intake(intake: Any) -> None:
+    matched = ", ".join(f"{k} {n}" for k, n in sorted(intake.matched.items())) or "none"
+    click.echo(f"{intake.source}\t{intake.indicators} indicators\t{intake.changed} new or "
+               f"changed\t{intake.revoked} revoked\tmatched: {matched}\t"
+               f"{intake.accounts} of our accounts\t{intake.alert_id or 'no alert'}")
+
+
+KEY_FILE_HELP = ("The key agreed with this partner for its hashed identifiers (default: "
+                 "HYDRASCOPE_SHARING_KEY).")
+
+
+@intel.command("import")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default="", help="Who sent it, when the bundle does not say.")
+@click.option("--key-file", type=click.File("rb"), help=KEY_FILE_HELP)
+@click.pass_context
+def intel_import(ctx: click.Context, bundle: Path, source: str, key_file: Any) -> None:
+    """Import a STIX 2.1 bundle a partner sent (checked whole; a bad one imports nothing)
+    and match its indicators against the graph."""
+    from app.db.graph import open_graph
+    from app.sharing.intake import BundleError, import_bundle
+
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        try:
+            intake = import_bundle(graph, bundle.read_bytes(), bundle.name,
+                                   key=_sharing_key(graph, key_file), actor=_cli_actor(),
+                                   source=source, origin="cli")
+        except BundleError as exc:
+            raise HydrascopeError(str(exc)) from None
+    _say_intake(intake)
+
+
+@intel.command("pull")
+@click.argument("url")
+@click.option("--collection", "collection_id", required=True, help="The collection's id.")
+@click.option("--token", help="A bearer token the partner gave (its TAXII server's kind).")
+@click.option("--user", help="A user name for HTTP basic authentication.")
+@click.option("--password-file", type=click.File("r"), help="Its password, in a file.")
+@click.option("--key-file", type=click.File("rb"), help=KEY_FILE_HELP)
+@click.pass_context
+def intel_pull(ctx: click.Context, url: str, collection_id: str, token: str | None,
+               user: str | None, password_file: Any, key_file: Any) -> None:
+    """Pull a partner's TAXII 2.1 collection and match it against the graph."""
+    from app.db.graph import open_graph
+    from app.sharing.intake import BundleError, pull
+
+    if token and user:
+        raise click.UsageError("give --token or --user, not both")
+    if bool(user) != bool(password_file):
+        raise click.UsageError("--user needs --password-file (and the other way round)")
+    settings = settings_of(ctx)
+    prepare_graph(settings)
+    with open_graph(settings) as graph:
+        try:
+            intake = pull(graph, url, collection_id, key=_sharing_key(graph, key_file),
+                          actor=_cli_actor(), token=token, user=user,
+                          password=password_file.read().strip() if password_file else None,
+                          origin="cli")
+        except BundleError as exc:
+            raise HydrascopeError(str(exc)) from None
+    _say_intake(intake)
+
+
+@intel.command("list")
+@click.option("--search", "q", default="", help="Source, value, network or name contains.")
+@click.option("--matched", is_flag=True, help="Only those that matched our graph.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_context
+def intel_list(ctx: click.Context, q: str, matched: bool, limit: int, as_json: bool) -> None:
+    """Partners' indicators, newest first."""
+    from app.db.graph import open_graph
+    from app.sharing.indicators import list_indicators
+
+    with open_graph(settings_of(ctx)) as graph:
+        page = list_indicators(graph, q=q, matched_only=matched, per_page=limit)
+    if as_json:
+        click.echo(json.dumps({"indicators": page.rows, "total": page.total}, default=str))
+        return
+    for r in page.rows:
+        value = "(keyed hash)" if r["hashed"] else r["value"]
+        click.echo(f"{r['source']}\t{r['kind']}\t{value}\t{r['confidence']}\t"
+                   f"{r['matches']} matches\t{'revoked' if r['revoked'] else 'live'}\t"
+                   f"{r['network'] or '-'}")

@@ -152,3 +152,56 @@ def test_patterns_quote_values_and_refuse_unknown_kinds() -> None:
     assert pattern_for("asn", "64500", False) == "[autonomous-system:number = 64500]"
     with pytest.raises(SharingError):
         pattern_for("api_key", "k", False)
+
+
+def test_patterns_read_back_into_kinds_and_values() -> None:
+    from app.sharing.intake import parse_pattern
+
+    for kind, value in (("ip", "198.51.100.7"), ("prefix", "198.51.100.0/24"),
+                        ("asn", "64500"), ("user_agent", "Mozilla/5.0 (it's) \\ x"),
+                        ("email_domain", "farm-mail.example"),
+                        ("template", "00ff00ff00ff00ff")):
+        assert parse_pattern(pattern_for(kind, value, False)) == (kind, value, False)
+    digest = keyed_hash(KEY, "payment", "tok_4242")
+    assert parse_pattern(pattern_for("payment", digest, True)) == ("payment", digest, True)
+    assert parse_pattern("[ipv6-addr:value = '2001:0db8::0001']") == \
+        ("ip", "2001:db8::1", False)
+    assert parse_pattern("[ipv4-addr:value = '10.0.0.0/8']") == ("prefix", "10.0.0.0/8", False)
+    # Patterns naming something we do not hold, or more than one thing, match nothing.
+    assert parse_pattern("[file:hashes.'SHA-256' = 'aa']") is None
+    assert parse_pattern("[ipv4-addr:value = '10.0.0.1'] OR [ipv4-addr:value = '10.0.0.2']") \
+        is None
+    assert parse_pattern("[ipv4-addr:value = 'not an address']") is None
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    (b"{not json", "not JSON"),
+    (b'{"type": "report"}', "not a STIX bundle"),
+    (b'{"type": "bundle", "id": "bundle--0", "objects": [{"type": "x-unknown-thing", '
+     b'"spec_version": "2.1", "id": "x-unknown-thing--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f0001"}]}',
+     "object 1 (x-unknown-thing--6b3c1b0e"),
+    (b'{"type": "bundle", "id": "bundle--0", "objects": [{"type": "indicator", '
+     b'"spec_version": "2.0", "id": "indicator--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f0001"}]}',
+     "spec_version '2.0'"),
+])
+def test_a_bad_bundle_is_refused_whole_with_where_and_why(data: bytes, says: str) -> None:
+    from app.sharing.intake import BundleError, read_bundle
+
+    with pytest.raises(BundleError, match="partner.json") as refused:
+        read_bundle(data, "partner.json")
+    assert says in str(refused.value)
+
+
+def test_a_bundle_with_one_bad_pattern_is_refused_whole() -> None:
+    from app.sharing.intake import BundleError, read_bundle
+
+    good = build()
+    bad = {**good[2], "id": "indicator--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f0009",
+           "pattern": "[ipv4-addr:value = "}
+    data = json.dumps({"type": "bundle", "id": "bundle--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f0000",
+                       "objects": [*good, bad]}).encode()
+    with pytest.raises(BundleError, match=f"object {len(good) + 1} "):
+        read_bundle(data, "partner.json")
+    ok = json.dumps({"type": "bundle", "id": "bundle--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f0000",
+                     "objects": good}).encode()
+    assert len(read_bundle(ok, "partner.json")) == len(good)

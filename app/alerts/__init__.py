@@ -13,8 +13,10 @@ from the incremental detection run after each batch (app.alerts.detection),
 members were banned), `network_growth` (a suspected network grew by more
 than a set share since the full run its chain builds on) and `new_network`
 (new accounts that score as a network together, or a network whose members'
-new activity makes it score as one). Each new alert is also POSTed to the
-webhook, when one is set (app.alerts.webhook).
+new activity makes it score as one); and, from what partners share
+(app.sharing.intake), `indicator_match` (our accounts use an address, device,
+payment token, template or other entity a partner reported). Each new alert
+is also POSTed to the webhook, when one is set (app.alerts.webhook).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from app.kinds import kind_of
 from app.paging import Page
 
 STATUSES = ("open", "acknowledged", "closed")
-KINDS = ("banned_infrastructure", "new_head", "network_growth", "new_network")
+KINDS = ("banned_infrastructure", "new_head", "network_growth", "new_network",
+         "indicator_match")
 # An address links a batch's accounts to banned ones only while at most this
 # many accounts use it: a carrier NAT, a campus or an office exit is shared by
 # strangers, a residential exit of a proxy pool by a few accounts at a time.

@@ -22,7 +22,7 @@ from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
 from app.kinds import account_url, entity_url
 from app.privacy import Masked
-from app.web import admin, alerts, cases, pages, queries, taxii, tokens
+from app.web import admin, alerts, cases, indicators, pages, queries, taxii, tokens
 from app.web.headers import SecurityHeaders
 from app.web.security import Forbidden, SignInRequired, csrf_token, login_url
 
@@ -173,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(alerts.router)
     app.include_router(cases.api)
+    app.include_router(indicators.router)
     app.include_router(taxii.router)
     return app
 

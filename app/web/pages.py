@@ -18,9 +18,11 @@ from app import alerts, explore
 from app.alerts import open_count
 from app.auth.signin import sign_in, sign_out
 from app.auth.users import User
+from app.explore import resolve_key
 from app.kinds import ENTITY_KINDS
 from app.memo import Memo
 from app.privacy import BadToken
+from app.sharing.indicators import account_reports, entity_reports, network_reports
 from app.web.api_models import (
     Account,
     Entity,
@@ -194,12 +196,14 @@ def network_page(request: Request, user: Viewer, network_id: str, run: RunId = N
                  page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                  per_page: Annotated[int, Query(ge=10, le=500)] = 50) -> Response:
     network, members = _with_members(request, network_id, run, sort, order, page, per_page)
-    history = None
+    history, reports = None, []
     if request.headers.get("HX-Request") != "true":
         history = alerts.alerts_page(graph_of(request), network_id=network_id, per_page=10)
+        reports = network_reports(graph_of(request), network["run_id"], network_id)
     return render(request, "network.html", {
         "network": network, "run_id": network["run_id"], "members": members,
-        "alerts": history, "filters": {"sort": sort, "order": order, "per_page": per_page},
+        "alerts": history, "reports": reports,
+        "filters": {"sort": sort, "order": order, "per_page": per_page},
     }, block="members")
 
 
@@ -233,7 +237,8 @@ def account_page(request: Request, user: Viewer, account_id: str) -> Response:
     account = explore.get_account(graph_of(request), account_id)
     if account is None:
         raise HTTPException(404, f"no account {account_id}")
-    return render(request, "account.html", {"account": account})
+    return render(request, "account.html", {
+        "account": account, "reports": account_reports(graph_of(request), [account_id])})
 
 
 # -- entities: addresses, prefixes, ASNs, devices, payment tokens, keys, ... -------------
@@ -257,8 +262,12 @@ def _entity_page(kind: str) -> Callable[..., Response]:
     def entity_page(request: Request, user: Viewer, key: str, run: RunId = None,
                     page: EntityPage = 1, per_page: EntityPerPage = 50) -> Response:
         entity = _entity_or_404(request, kind, key, run, page, per_page)
-        return render(request, "entity.html", {"entity": entity, "filters": {
-            "run": run or "", "per_page": per_page}}, block="accounts")
+        value = resolve_key(graph_of(request), kind, key)
+        reports = entity_reports(graph_of(request), kind, value) if value else []
+        return render(request, "entity.html", {"entity": entity, "reports": reports,
+                                               "filters": {"run": run or "",
+                                                           "per_page": per_page}},
+                      block="accounts")
     return entity_page
 
 

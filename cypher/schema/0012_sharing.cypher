@@ -14,3 +14,8 @@ CREATE INDEX shared_object_id IF NOT EXISTS
 FOR (n:SharedObject) ON (n.object_id);
 CREATE INDEX shared_object_case IF NOT EXISTS
 FOR (n:SharedObject) ON (n.case_id);
+// What partners shared with us: one node per indicator (its latest version).
+CREATE CONSTRAINT partner_indicator_id IF NOT EXISTS
+FOR (n:PartnerIndicator) REQUIRE n.indicator_id IS UNIQUE;
+CREATE INDEX partner_indicator_source IF NOT EXISTS
+FOR (n:PartnerIndicator) ON (n.source);

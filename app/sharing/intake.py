@@ -1,0 +1,322 @@
+"""What partners share, taken in: a bundle read and checked whole, its indicators
+stored (`:PartnerIndicator`, the latest version of each) and matched against
+the evidence graph, and an `indicator_match` alert when our accounts use what
+a partner reported.
+
+Matching: addresses, prefixes, autonomous systems, user agents, e-mail domains
+and devices named in clear by their value; payment tokens, devices and
+e-mail domains sent as keyed hashes by hashing ours the same way under the
+collection's key; prompt templates by SimHash within the detector's distance.
+A bundle that fails validation imports nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import stix2
+from stix2.exceptions import STIXError
+
+from app.alerts import new_alert, store_all
+from app.audit import record
+from app.db.graph import Graph
+from app.detect.templates import MAX_DISTANCE
+from app.sharing.stix import CUSTOM_TYPES, keyed_hash
+
+MAX_BUNDLE_BYTES = 200_000_000
+WRITE_CHUNK = 5000
+ALERT_ACCOUNTS = 500
+SENTENCES = 5
+
+_HASHED_TYPES = {CUSTOM_TYPES[k]: k for k in ("payment", "device", "email_domain")}
+_VALUE = r"'((?:[^'\\]|\\.)*)'"
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"^\[ipv[46]-addr:value = {_VALUE}\]$"), "ip"),
+    (re.compile(rf"^\[ipv[46]-addr:value ISSUBSET {_VALUE}\]$"), "prefix"),
+    (re.compile(r"^\[autonomous-system:number = (\d+)\]$"), "asn"),
+    (re.compile(rf"^\[domain-name:value = {_VALUE}\]$"), "email_domain"),
+    (re.compile(r"^\[network-traffic:extensions\.'http-request-ext'\.request_header\."
+                rf"'User-Agent' = {_VALUE}\]$"), "user_agent"),
+    (re.compile(rf"^\[x-hydrascope-prompt-template:simhash = {_VALUE}\]$"), "template"),
+    (re.compile(rf"^\[x-hydrascope-device:fingerprint = {_VALUE}\]$"), "device"),
+    (re.compile(r"^\[(x-hydrascope-(?:payment|device|email-domain)):hmac_sha256 = "
+                r"'([0-9a-f]{64})'\]$"), "hashed"),
+]
+
+
+class BundleError(ValueError):
+    """A bundle that cannot be imported; nothing of it was."""
+
+
+@dataclass
+class Intake:
+    source: str
+    indicators: int = 0
+    changed: int = 0
+    revoked: int = 0
+    unmatched_kinds: int = 0
+    matched: dict[str, int] = field(default_factory=dict)  # kind -> indicators matched
+    accounts: int = 0
+    alert_id: str | None = None
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def parse_pattern(pattern: str) -> tuple[str, str, bool] | None:
+    """(kind, value, hashed) of a pattern naming one entity of a kind we hold, else None."""
+    for regex, kind in _PATTERNS:
+        found = regex.match(pattern.strip())
+        if found is None:
+            continue
+        if kind == "hashed":
+            return _HASHED_TYPES[found.group(1)], found.group(2), True
+        value = _unescape(found.group(1))
+        try:
+            if kind == "ip" and "/" in value:
+                kind = "prefix"
+            if kind == "ip":
+                value = ipaddress.ip_address(value).compressed
+            elif kind == "prefix":
+                value = ipaddress.ip_network(value, strict=False).compressed
+        except ValueError:
+            return None
+        if kind == "template" and not re.fullmatch(r"[0-9a-fA-F]{16}", value):
+            return None
+        return kind, value.lower() if kind in ("email_domain", "template") else value, False
+    return None
+
+
+def read_bundle(data: bytes, where: str) -> list[dict[str, Any]]:
+    """The objects of a STIX 2.1 bundle, each checked; `BundleError` names the first
+    problem (and where), and then nothing is imported."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleError(f"{where}: larger than {MAX_BUNDLE_BYTES:,} bytes")
+    try:
+        bundle = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BundleError(f"{where}: not JSON ({exc})") from None
+    if not isinstance(bundle, dict) or bundle.get("type") != "bundle" or not isinstance(
+            bundle.get("objects", []), list):
+        raise BundleError(f"{where}: not a STIX bundle (a JSON object of type 'bundle' "
+                          "with a list of objects)")
+    objects = bundle.get("objects", [])
+    check_objects(objects, where)
+    return objects
+
+
+def check_objects(objects: list[Any], where: str) -> None:
+    for number, obj in enumerate(objects, 1):
+        ident = obj.get("id", "?") if isinstance(obj, dict) else "?"
+        try:
+            if not isinstance(obj, dict):
+                raise BundleError("not a JSON object")
+            if obj.get("spec_version") != "2.1":
+                raise BundleError(f"spec_version {obj.get('spec_version')!r}, not '2.1'")
+            stix2.parse(obj, allow_custom=False, version="2.1")
+        except (STIXError, BundleError, ValueError, TypeError, KeyError) as exc:
+            reason = " ".join(str(exc).split())[:300]
+            raise BundleError(f"{where}: object {number} ({str(ident)[:80]}) is not valid "
+                              f"STIX 2.1: {reason}") from None
+
+
+def indicator_rows(objects: list[dict[str, Any]], default_source: str,
+                   collection: str) -> list[dict[str, Any]]:
+    """One row per indicator: its pattern read, its source (the producer's identity
+    name), the network it indicates, its confidence and validity."""
+    names = {o["id"]: o.get("name", "") for o in objects
+             if o.get("type") in ("identity", "intrusion-set")}
+    indicates: dict[str, str] = {}
+    for o in objects:
+        if o.get("type") == "relationship" and o.get("relationship_type") == "indicates":
+            indicates[o["source_ref"]] = names.get(o["target_ref"], "")
+    rows = []
+    for o in objects:
+        if o.get("type") != "indicator":
+            continue
+        parsed = parse_pattern(o.get("pattern", "")) if o.get("pattern_type") == "stix" \
+            else None
+        kind, value, hashed = parsed if parsed else ("other", "", False)
+        rows.append({"indicator_id": o["id"], "version": o.get("modified", o.get("created")),
+                     "props": {
+                         "source": names.get(o.get("created_by_ref", "")) or default_source,
+                         "collection": collection, "kind": kind, "value": value,
+                         "hashed": hashed, "pattern": o.get("pattern", "")[:2000],
+                         "name": str(o.get("name", ""))[:300],
+                         "description": str(o.get("description", ""))[:2000],
+                         "network": indicates.get(o["id"], "")[:300],
+                         "confidence": o.get("confidence"),
+                         "valid_from": o.get("valid_from"),
+                         "valid_until": o.get("valid_until"),
+                         "revoked": bool(o.get("revoked"))}})
+    return rows
+
+
+def import_objects(graph: Graph, objects: list[dict[str, Any]], *, source: str,
+                   collection: str, key: bytes | None, actor: str,
+                   origin: str = "") -> Intake:
+    """Store a checked bundle's indicators, match the new and changed ones, alert."""
+    rows = indicator_rows(objects, source, collection)
+    producers = {r["props"]["source"] for r in rows}
+    # A bundle of one producer is named after it (its identity), not after the file.
+    source = producers.pop() if len(producers) == 1 else source
+    intake = Intake(source, indicators=len(rows))
+    changed: list[str] = []
+    for start in range(0, len(rows), WRITE_CHUNK):
+        changed += graph.write("sharing/upsert_indicators",
+                               rows=rows[start:start + WRITE_CHUNK])[0]["changed"]
+    intake.changed = len(changed)
+    by_id = {r["indicator_id"]: r for r in rows}
+    fresh = [by_id[i] for i in changed]
+    for start in range(0, len(changed), WRITE_CHUNK):
+        graph.write("sharing/clear_matches", ids=changed[start:start + WRITE_CHUNK])
+    live = [r for r in fresh if not r["props"]["revoked"]]
+    intake.revoked = len(fresh) - len(live)
+    intake.unmatched_kinds = sum(1 for r in live if r["props"]["kind"] == "other")
+    matches = match_rows(graph, live, key)
+    for start in range(0, len(matches), WRITE_CHUNK):
+        graph.write("sharing/write_matches", rows=matches[start:start + WRITE_CHUNK])
+    matched_ids = sorted({m["indicator_id"] for m in matches})
+    kinds: dict[str, int] = defaultdict(int)
+    for i in matched_ids:
+        kinds[by_id[i]["props"]["kind"]] += 1
+    intake.matched = dict(kinds)
+    intake.alert_id, intake.accounts = _alert(graph, source, matched_ids)
+    record(graph, actor, "intel.import", target=source, source=origin,
+           details={"collection": collection, "indicators": intake.indicators,
+                    "changed": intake.changed, "revoked": intake.revoked,
+                    "matched": intake.matched, "alert": intake.alert_id})
+    return intake
+
+
+def match_rows(graph: Graph, rows: list[dict[str, Any]], key: bytes | None
+               ) -> list[dict[str, Any]]:
+    """(indicator, kind, our key, how, distance) for every match of the rows."""
+    out: list[dict[str, Any]] = []
+    hashed: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    templates: list[tuple[str, int]] = []
+    for r in rows:
+        props = r["props"]
+        if props["kind"] == "other":
+            continue
+        if props["hashed"]:
+            hashed[props["kind"]][props["value"]].append(r["indicator_id"])
+        elif props["kind"] == "template":
+            templates.append((r["indicator_id"], int(props["value"], 16)))
+        else:
+            out.append({"indicator_id": r["indicator_id"], "kind": props["kind"],
+                        "key": props["value"], "how": "exact", "distance": 0})
+    if key:
+        for kind, wanted in hashed.items():
+            for ours in _keys(graph, kind):
+                for indicator_id in wanted.get(keyed_hash(key, kind, ours), ()):
+                    out.append({"indicator_id": indicator_id, "kind": kind, "key": ours,
+                                "how": "keyed hash", "distance": 0})
+    if templates:
+        out += _simhash_matches(templates, _keys(graph, "template"))
+    return out
+
+
+def _keys(graph: Graph, kind: str) -> list[str]:
+    return [str(r["key"]) for r in graph.read("sharing/entity_keys", kind=kind)]
+
+
+def _simhash_matches(templates: list[tuple[str, int]], ours: list[str]
+                     ) -> list[dict[str, Any]]:
+    """Our templates within MAX_DISTANCE bits of each reported SimHash."""
+    if not ours:
+        return []
+    values = np.array([int(k, 16) for k in ours], dtype=np.uint64)
+    out = []
+    for indicator_id, reported in templates:
+        distance = np.bitwise_count(values ^ np.uint64(reported))
+        for index in np.flatnonzero(distance <= MAX_DISTANCE):
+            out.append({"indicator_id": indicator_id, "kind": "template", "key": ours[index],
+                        "how": "SimHash", "distance": int(distance[index])})
+    return out
+
+
+def _alert(graph: Graph, source: str, matched_ids: list[str]) -> tuple[str | None, int]:
+    """One `indicator_match` alert naming our accounts on what the partner reported."""
+    if not matched_ids:
+        return None, 0
+    rows = graph.read("sharing/matched_accounts", ids=matched_ids)
+    accounts = sorted({a for r in rows for a in r["accounts"]})
+    if not accounts:
+        return None, 0
+    rows.sort(key=lambda r: (-len(r["accounts"]), r["indicator_id"]))
+    evidence = [_sentence(r) for r in rows[:SENTENCES]]
+    if len(rows) > SENTENCES:
+        evidence.append(f"and {len(rows) - SENTENCES} more indicators of {source} matched")
+    alert = new_alert("indicator_match", None, accounts[:ALERT_ACCOUNTS], evidence,
+                      f"partner {source}", None)
+    store_all(graph, [alert], [("partner", source)])
+    return alert.alert_id, len(accounts)
+
+
+def _sentence(row: dict[str, Any]) -> str:
+    what = {"ip": "address", "prefix": "prefix", "asn": "autonomous system",
+            "user_agent": "user agent", "email_domain": "e-mail domain", "device": "device",
+            "payment": "payment token", "template": "prompt template"}.get(row["kind"],
+                                                                            row["kind"])
+    value = "(keyed hash)" if row["hashed"] else row["value"]
+    confidence = f", confidence {row['confidence']}" if row["confidence"] is not None else ""
+    since = f", valid from {str(row['valid_from'])[:10]}" if row["valid_from"] else ""
+    n = len(row["accounts"])
+    return (f"{row['source']} reports {what} {value}{confidence}{since}: used by "
+            f"{n}{'+' if n >= 200 else ''} of our accounts")
+
+
+def import_bundle(graph: Graph, data: bytes, where: str, *, key: bytes | None, actor: str,
+                  source: str = "", origin: str = "") -> Intake:
+    """Import a bundle sent as a file (e-mail, a portal); checked whole first."""
+    objects = read_bundle(data, where)
+    return import_objects(graph, objects, source=source or where, collection="file",
+                          key=key, actor=actor, origin=origin)
+
+
+def pull(graph: Graph, url: str, collection_id: str, *, key: bytes | None, actor: str,
+         token: str | None = None, user: str | None = None, password: str | None = None,
+         per_request: int = 1000, origin: str = "") -> Intake:
+    """Pull a partner's TAXII 2.1 collection (every object's latest version), check it
+    whole, import it. `url` is the server's discovery URL or an API root."""
+    import requests
+    from taxii2client.common import TokenAuth
+    from taxii2client.exceptions import TAXIIServiceException
+    from taxii2client.v21 import ApiRoot, Server, as_pages
+
+    auth = TokenAuth(token) if token else None
+    credentials: dict[str, Any] = {"auth": auth} if auth else {"user": user,
+                                                               "password": password}
+    try:
+        try:
+            roots = Server(url, **credentials).api_roots
+        except (TAXIIServiceException, requests.HTTPError, ValueError, KeyError):
+            roots = []
+        roots = roots or [ApiRoot(url, **credentials)]
+        found = None
+        for root in roots:
+            for collection in root.collections:
+                if collection.id == collection_id:
+                    found = collection
+        if found is None:
+            raise BundleError(f"{url} has no collection {collection_id} that these "
+                              "credentials may read")
+        objects: list[dict[str, Any]] = []
+        for envelope in as_pages(found.get_objects, per_request=per_request):
+            objects += envelope.get("objects", [])
+    except requests.RequestException as exc:
+        raise BundleError(f"{url}: {' '.join(str(exc).split())[:300]}") from None
+    except TAXIIServiceException as exc:
+        raise BundleError(f"{url}: {' '.join(str(exc).split())[:300]}") from None
+    check_objects(objects, f"{url} collection {collection_id}")
+    host = url.split("//", 1)[-1].split("/", 1)[0]
+    return import_objects(graph, objects, source=host, collection=collection_id, key=key,
+                          actor=actor, origin=origin)
