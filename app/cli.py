@@ -167,14 +167,21 @@ def db_env(ctx: click.Context) -> None:
 @click.option("--hydra-share", type=click.FloatRange(0.005, 0.3),
               help="Fraction of accounts in hydra networks, 0.005 to 0.3 (default 0.1; with "
                    "--randomize drawn from the seed, log-uniform in 0.005-0.12).")
+@click.option("--operator-of", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Another provider's CSV export: plant its network N01's operator here "
+                   "(the same proxy pool and templates; other accounts and cards).")
 def generate(out_dir: Path, accounts: int | None, seed: int, fmt: str, preset: str,
-             randomize: bool, hydra_share: float | None) -> None:
+             randomize: bool, hydra_share: float | None, operator_of: Path | None) -> None:
     """Write a synthetic provider export with planted hydra networks and labels.csv."""
     from app.synth.generator import generate as run_generator
 
     began = time.monotonic()
-    counts = run_generator(out_dir, accounts=accounts, seed=seed, fmt=fmt, preset=preset,
-                           randomize=randomize, hydra_share=hydra_share)
+    try:
+        counts = run_generator(out_dir, accounts=accounts, seed=seed, fmt=fmt, preset=preset,
+                               randomize=randomize, hydra_share=hydra_share,
+                               operator_of=operator_of)
+    except (ValueError, OSError, KeyError) as exc:
+        raise HydrascopeError(f"cannot generate: {exc}") from None
     share = counts["hydra"] / counts["accounts"]
     kind = "randomized" if randomize else "fixed-level"
     networks = f"{counts['networks']} network" + ("" if counts["networks"] == 1 else "s")

@@ -94,3 +94,30 @@ def test_generate_rejects_bad_options(tmp_path: Path, server_env: dict[str, str]
     result = run_cli("generate", str(tmp_path), "--accounts", "ten", env=server_env)
     assert result.returncode == 2
     assert "ten" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_operator_of_plants_one_operator_across_two_providers(tmp_path: Path) -> None:
+
+
+    from app.synth.generator import read_operator
+
+    generate(tmp_path / "a", accounts=600, seed=5)
+    generate(tmp_path / "b", accounts=600, seed=6, operator_of=tmp_path / "a")
+    a, b = read_operator(tmp_path / "a"), read_operator(tmp_path / "b")
+    assert set(b.proxies) == set(a.proxies)
+    near = sum(1 for t in b.templates if min((t ^ u).bit_count() for u in a.templates) <= 8)
+    assert near == len(b.templates)
+
+    def column(path: Path, name: str) -> set[str]:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return {r[name] for r in csv.DictReader(fh) if r[name]}
+
+    assert not column(tmp_path / "a" / "accounts.csv", "account_id") & column(
+        tmp_path / "b" / "accounts.csv", "account_id")
+    assert not column(tmp_path / "a" / "accounts.csv", "payment_fingerprint") & column(
+        tmp_path / "b" / "accounts.csv", "payment_fingerprint")
+    with pytest.raises(ValueError, match="no planted network"):
+        read_operator(tmp_path / "a", "N99")
+    with pytest.raises(ValueError, match="fixed-level"):
+        generate(tmp_path / "c", accounts=600, seed=6, randomize=True,
+                 operator_of=tmp_path / "a")

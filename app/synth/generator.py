@@ -39,6 +39,7 @@ every network draws each camouflage knob on its own from a wide range.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -101,6 +102,32 @@ class Network:
     ban_day: float
 
 
+@dataclass(frozen=True)
+class Operator:
+    """What one operator's network brings to every provider it harvests: its proxy
+    pool and its prompt templates (`--operator-of`: read from another export)."""
+
+    proxies: list[str]
+    templates: list[int]
+
+
+def read_operator(export: Path, network: str = "N01") -> Operator:
+    """The addresses and templates a planted network of another export (CSV) used."""
+    with open(export / "labels.csv", newline="", encoding="utf-8") as fh:
+        accounts = {r["account_id"] for r in csv.DictReader(fh) if r["network"] == network}
+    if not accounts:
+        raise ValueError(f"{export} has no planted network {network}")
+    proxies: dict[str, None] = {}
+    templates: dict[int, None] = {}
+    with open(export / "sessions.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["account_id"] in accounts:
+                proxies[row["ip"]] = None
+                if row.get("prompt_fingerprint"):
+                    templates[int(row["prompt_fingerprint"], 16)] = None
+    return Operator(list(proxies), list(templates))
+
+
 @dataclass
 class Cohort:
     """A benign group that shares something (campus, team, integrator, ...)."""
@@ -127,8 +154,13 @@ class Generator(Synth):
     """Writes one data set; see the module docstring."""
 
     def __init__(self, accounts: int, seed: int, sessions_per_account: float = 10.0,
-                 hydra_share: float = 0.1, fit_share: bool = False):
+                 hydra_share: float = 0.1, fit_share: bool = False,
+                 operator: Operator | None = None):
         super().__init__(seed)
+        # One operator harvesting this provider and another: its first network
+        # comes through the same proxy pool with the same templates, on accounts,
+        # cards and devices of its own.
+        self.operator = operator
         self.total = max(accounts, 200)
         self.sessions_per_account = sessions_per_account
         self.hydra_share = hydra_share
@@ -243,6 +275,10 @@ class Generator(Synth):
         for number, size in enumerate(self.network_sizes(), start=1):
             camouflage = ("low", "medium", "high")[(number - 1) % 3]
             network = self.make_network(number, size, camouflage)
+            if number == 1 and self.operator is not None:
+                network.proxies = [self.note_ip(ip, "proxy", True)
+                                   for ip in self.operator.proxies]
+                network.templates = list(self.operator.templates)
             self.networks.append(network)
             regrown = int(size * 0.15)
             plans += [AccountPlan("hydra", "hydra", network=network, regrowth=i < regrown)
@@ -453,18 +489,23 @@ def fit_sizes(sizes: list[int], budget: int) -> list[int]:
 
 def generate(out: Path, accounts: int | None = None, seed: int = 7, fmt: str = "csv",
              preset: str = "small", randomize: bool = False,
-             hydra_share: float | None = None) -> dict[str, int]:
+             hydra_share: float | None = None,
+             operator_of: Path | None = None) -> dict[str, int]:
     """Write a data set; row counts (accounts, sessions, hydra, networks, ip_intel).
 
     By default the fixed-level scenario of the module docstring, with a hydra
     share of 0.1 unless one is given; with ``randomize`` the randomized one of
     ``app.synth.randomized`` (its share drawn from the seed, log-uniform in
     [0.005, 0.12], unless one is given). The share must lie in [0.005, 0.3].
+    With ``operator_of`` (another provider's CSV export), network N01 is that
+    export's N01 operator: its proxy pool and templates, new accounts and cards.
     """
     from app.synth.knobs import MAX_SHARE, MIN_SHARE
 
     if hydra_share is not None and not MIN_SHARE <= hydra_share <= MAX_SHARE:
         raise ValueError(f"hydra share {hydra_share} is outside [{MIN_SHARE}, {MAX_SHARE}]")
+    if operator_of is not None and randomize:
+        raise ValueError("--operator-of plants into the fixed-level scenario only")
     chosen = PRESETS[preset]
     total = accounts or chosen.accounts
     if randomize:
@@ -474,5 +515,6 @@ def generate(out: Path, accounts: int | None = None, seed: int = 7, fmt: str = "
                                    hydra_share).write(out, fmt)
     generator = Generator(total, seed, chosen.sessions_per_account,
                           0.1 if hydra_share is None else hydra_share,
-                          fit_share=hydra_share is not None)
+                          fit_share=hydra_share is not None,
+                          operator=read_operator(operator_of) if operator_of else None)
     return generator.write(out, fmt)
