@@ -200,8 +200,9 @@ def test_every_feature_in_the_table_is_tested_here() -> None:
               "task_diversity", "subject_sweep", "payment_reuse", "device_reuse",
               "api_key_reuse", "address_sharing", "template_reuse", "signup_wave",
               "lockstep_hours", "scripted_clients", "proxy_traffic", "enforcement_history",
-              "regrowth", "declared_organisation", "one_billing", "institutional_domain",
-              "institutional_network", "few_templates", "established_accounts"}
+              "partner_reports", "regrowth", "declared_organisation", "one_billing",
+              "institutional_domain", "institutional_network", "few_templates",
+              "established_accounts"}
     assert {spec.name for spec in FEATURES} == tested
 
 
@@ -803,6 +804,36 @@ def test_enforcement_history() -> None:
     value, _base, nats, _sentence = F.enforcement_history(group(ctx, lightly))
     assert value == pytest.approx(1 / 6)
     assert nats == pytest.approx(clip(rate_evidence(1 / 6, base), 0, 1.0))
+
+
+def test_partner_reports_are_evidence_and_never_a_verdict() -> None:
+    world = World(seed=23)
+    background = world.background(400)
+    for a in background[:4]:
+        world.ev.accounts[a]["reported"] = True
+    reported = heavy(world, "reported", n=10)
+    for a in reported[:8]:
+        world.ev.accounts[a]["reported"] = True
+    # Ordinary accounts another provider reported: no extraction of their own.
+    ordinary = [world.account(f"plain{i}", sessions=10, requests=40, output=40 * 250,
+                              days=10, reported=True) for i in range(10)]
+    ctx = world.context()
+    base = ctx.ref.reported_share
+    assert base == pytest.approx(12 / ctx.evidence.size + 10 / ctx.evidence.size)
+    value, base, nats, sentence = F.partner_reports(group(ctx, reported))
+    assert value == 0.8 and nats == 1.0  # at most one nat, as our own bans
+    assert sentence.startswith("80% of accounts use addresses, devices, cards or templates "
+                               "other providers reported (population: ")
+    # Too few to speak of, or nobody reported: nothing.
+    assert F.partner_reports(group(ctx, reported[:4]))[2] == 0.0
+    assert F.partner_reports(group(ctx, background[10:20]))[2] == 0.0
+    # A group of ordinary accounts, all reported, still carries no extraction
+    # evidence: the report is bounded by it and flags nothing alone.
+    found = features_of(ctx, ordinary)
+    assert found["partner_reports"].value == 1.0
+    assert found["partner_reports"].contribution <= sum(
+        f.contribution for f in found.values() if f.family == "intent") + 1e-9
+    assert score_community(ordinary, ctx).score < ctx.params.flag_score
 
 
 def test_regrowth_after_bans() -> None:

@@ -277,3 +277,27 @@ def test_imported_text_is_escaped_on_every_page_that_shows_it(shared: dict[str, 
             assert page.status_code == 200, url
             assert "<script>alert" not in page.text and "<img src=x" not in page.text, url
             assert "&lt;script&gt;" in page.text, url
+
+
+def test_detection_counts_a_partner_report_as_one_explained_feature(
+        shared: dict[str, Any]) -> None:
+    graph = shared["graph"]
+    import_bundle(graph, shared["path"].read_bytes(), "partner.json", key=KEY, actor="alice")
+    run_detection(graph)
+    run = explore.latest_run(graph)
+    assert run
+    rows = explore.list_networks(graph, run["run_id"], suspected_only=True, min_score=0,
+                                 min_size=1, sort="size", descending=True, page=1,
+                                 per_page=200).rows
+    reported = []
+    for row in rows:
+        network = explore.get_network(graph, run["run_id"], row["network_id"])
+        assert network
+        feature = next(f for f in network["features"] if f["name"] == "partner_reports")
+        if feature["value"] > 0:
+            reported.append((row["network_id"], feature))
+    assert reported, "the reported network shows the feature"
+    _network_id, feature = reported[0]
+    assert feature["contribution"] > 0 and feature["family"] == "coordination"
+    assert "other providers reported (population: " in feature["reason"]
+    assert feature["contribution"] <= 1.0

@@ -55,7 +55,7 @@ class Evidence:
         defaults = {"created": 0, "status": "active", "status_changed": None, "plan": None,
                     "email_domain": None, "org_id": None, "payment": None, "signup_ip": None,
                     "sessions": 0, "requests": 0, "tokens": 0, "reasoning": 0, "rewrites": 0,
-                    "refusals": 0}
+                    "refusals": 0, "reported": False}
         defaults.update(facts)
         self.account_ids.append(account_id)
         self.accounts.append(defaults)
@@ -78,7 +78,8 @@ def read_some(graph: Graph, account_ids: list[str]) -> Evidence:
     """What detection reads, for the named accounts only (an incremental run's
     neighbourhood), numbered in id order."""
     params = {"ids": sorted(set(account_ids))}
-    names = ["accounts", "used_ips", *ENTITY_STATEMENTS.values(), "account_sessions"]
+    names = ["accounts", "used_ips", *ENTITY_STATEMENTS.values(), "account_sessions",
+             "reported"]
     # A neighbourhood's rows fit in memory: its statements run side by side.
     fetched = dict(zip(names, graph.read_side_by_side([("detect/some/" + name, params)
                                                        for name in names]), strict=True))
@@ -96,8 +97,13 @@ def _read(rows: Callable[[str], Iterable[tuple[Any, ...]]]) -> Evidence:
         facts = dict(zip(columns, row, strict=True))
         evidence.account_ids.append(facts.pop("account_id"))
         facts["status"] = facts["status"] or "active"
+        facts["reported"] = False
         evidence.accounts.append(facts)
     index = evidence.index()
+    # What other providers reported: one more piece of evidence, never a verdict.
+    for (account_id,) in rows("reported"):
+        if account_id in index:
+            evidence.accounts[index[account_id]]["reported"] = True
     for account_id, address, sessions, network_type, known, provider, asn, as_org in \
             rows("used_ips"):
         evidence.ip_uses.append((index[account_id], address, int(sessions or 0)))

@@ -186,6 +186,8 @@ class Reference:
     # its parent run kept: `snapshot` and `reference_from_snapshot`).
     population_size: int = 0
     signup_span: tuple[float, float] | None = None
+    # share of accounts on infrastructure other providers reported
+    reported_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.excluded.size != self.size:
@@ -273,6 +275,7 @@ class Reference:
             "reasoning_rate": self.reasoning_rate, "rewrite_rate": self.rewrite_rate,
             "busiest_8h_share": self.busiest_8h_share, "enforced_share": self.enforced_share,
             "scripted_share": self.scripted_share, "proxy_share": self.proxy_share,
+            "reported_share": self.reported_share,
             "signup_span": list(self.signup_span) if self.signup_span else None,
             "entity_sizes": {key: {str(k): v for k, v in sorted(hist.items())}
                              for key, hist in sizes.items()},
@@ -406,7 +409,8 @@ def build_reference(evidence: Evidence, projection: Projection, scripted: np.nda
                      egress=frozenset(ip for ip, intel in evidence.ip_intel.items()
                                       if intel.get("network_type") in SHARED_EGRESS),
                      scripted_share=typical_rate(scripted, sessions),
-                     proxy_share=typical_rate(proxied, sessions))
+                     proxy_share=typical_rate(proxied, sessions),
+                     reported_share=sum(bool(a.get("reported")) for a in accounts) / max(n, 1))
 
 
 def reference_from_snapshot(evidence: Evidence, projection: Projection, scripted: np.ndarray,
@@ -438,7 +442,8 @@ def reference_from_snapshot(evidence: Evidence, projection: Projection, scripted
                                   if intel.get("network_type") in SHARED_EGRESS),
         scripted_share=snapshot["scripted_share"], proxy_share=snapshot["proxy_share"],
         population_size=int(snapshot["size"]),
-        signup_span=(float(span[0]), float(span[1])) if span else None)
+        signup_span=(float(span[0]), float(span[1])) if span else None,
+        reported_share=float(snapshot.get("reported_share", 0.0)))
     ref._sorted = quantiles
     ref._medians = {name: float(np.median(q)) for name, q in quantiles.items()}
     ref._informative = tuple(snapshot["informative"])
@@ -755,6 +760,19 @@ def enforcement_history(group: Group) -> Result:
                                   f"(population: {pct(base)})")
 
 
+def partner_reports(group: Group) -> Result:
+    reported = sum(bool(a.get("reported")) for a in group.accounts) / group.size
+    base = group.ref.reported_share
+    # Another provider's report is their investigators' weak label: like our own
+    # bans it adds at most one nat, and as coordination it never counts for more
+    # than the group's own extraction evidence, so it never flags a group alone.
+    nats = clip(rate_evidence(reported, max(base, 1e-3)), 0, 1.0) \
+        if group.size >= 5 and reported > 0 else 0.0
+    return reported, base, nats, (f"{pct(reported)} of accounts use addresses, devices, "
+                                  f"cards or templates other providers reported "
+                                  f"(population: {pct(base)})")
+
+
 def new_head_members(members: list[int], accounts: list[dict[str, Any]]) -> list[int]:
     """Members (of `members`, facts in `accounts`) that signed up after another
     member was banned and are not banned themselves: the regrown heads."""
@@ -953,6 +971,7 @@ FEATURES: tuple[Spec, ...] = (
     Spec("scripted_clients", "coordination", scripted_clients),
     Spec("proxy_traffic", "coordination", proxy_traffic),
     Spec("enforcement_history", "coordination", enforcement_history),
+    Spec("partner_reports", "coordination", partner_reports),
     Spec("regrowth", "coordination", regrowth),
     Spec("declared_organisation", "mitigation", declared_organisation),
     Spec("one_billing", "mitigation", one_billing),
