@@ -35,7 +35,7 @@ unit: install
 	$(BIN)/pytest -m "not integration"
 
 bench: install
-	@for b in server ingest detect web load cases stream; do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
+	@for b in server ingest detect web load cases stream sharing; do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 lint: install
 	$(BIN)/ruff check app tests bench

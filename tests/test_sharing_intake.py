@@ -301,3 +301,24 @@ def test_detection_counts_a_partner_report_as_one_explained_feature(
     assert feature["contribution"] > 0 and feature["family"] == "coordination"
     assert "other providers reported (population: " in feature["reason"]
     assert feature["contribution"] <= 1.0
+
+
+def test_a_template_that_reads_like_a_number_is_still_a_template(
+        shared: dict[str, Any]) -> None:
+    graph = shared["graph"]
+    ours = graph.read("sharing/entity_keys", kind="template")[0]["key"]
+    # A SimHash of digits and one "e" looks like a float to a careless reader.
+    odd = "69941594075e7890"
+    objects = []
+    for n, value in enumerate((ours, odd)):
+        objects.append({"type": "indicator", "spec_version": "2.1",
+                        "id": f"indicator--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f01{n:02d}",
+                        "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
+                        "pattern": f"[x-hydrascope-prompt-template:simhash = '{value}']",
+                        "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"})
+    bundle = {"type": "bundle", "id": "bundle--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f00af",
+              "objects": objects}
+    intake = import_bundle(graph, json.dumps(bundle).encode(), "odd.json", key=KEY,
+                           actor="alice", source="Odd Partner")
+    assert intake.source == "Odd Partner" and intake.matched.get("template", 0) >= 1
+    assert entity_reports(graph, "template", ours)[0]["how"] == "SimHash"

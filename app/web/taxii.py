@@ -40,6 +40,9 @@ class TaxiiError(Exception):
 
 def taxii_response(body: Any, status: int = 200,
                    headers: dict[str, str] | None = None) -> Response:
+    if isinstance(body, bytes):
+        return Response(body, status_code=status, media_type=TAXII_MEDIA_TYPE,
+                        headers=headers)
     return JSONResponse(body, status_code=status, media_type=TAXII_MEDIA_TYPE,
                         headers=headers)
 
