@@ -89,6 +89,7 @@ def _measure(settings: object, data: Path, args: argparse.Namespace) -> None:
     try:
         members = _largest_network(data)[:args.network_accounts]
         case_id = cases.create_from_accounts(graph, members, "Benchmark network", "bench")
+        spent = _timed(graph)
         began = time.monotonic()
         decision = decide_case(graph, case_id, "bench", status="confirmed")
         published = decision.published
@@ -96,6 +97,7 @@ def _measure(settings: object, data: Path, args: argparse.Namespace) -> None:
         print(f"publish {len(members):,}-account confirmed network: "
               f"{time.monotonic() - began:.2f}s ({published.objects:,} objects, "
               f"{published.indicators:,} indicators)")
+        _slowest("statements of the publication", spent)
         began = time.monotonic()
         republished = publish_case(graph, case_id, "bench")
         print(f"publish again, unchanged: {time.monotonic() - began:.2f}s "
@@ -107,14 +109,13 @@ def _measure(settings: object, data: Path, args: argparse.Namespace) -> None:
         _store(graph, collection["collection_id"], "bench", objects, datetime.now(UTC))
         print(f"store {len(objects):,} objects as a collection: {time.monotonic() - began:.1f}s")
         token = add_partner(graph, "Bench Partner", ["bench-partner"], "bench")
-        spent = _timed(graph)
+        spent.clear()
         with served(create_app(settings)) as url:  # type: ignore[arg-type]
             began = time.monotonic()
             intake = pull(graph, f"{url}/taxii2/", collection["collection_id"],
                           key=KEY.encode(), actor="bench", token=token)
             seconds = time.monotonic() - began
-        print("  statements of the pull: " + ", ".join(
-            f"{name} {t:.1f}s" for name, t in sorted(spent.items(), key=lambda x: -x[1])[:6]))
+        _slowest("statements of the pull", spent)
         matched = ", ".join(f"{k} {n:,}" for k, n in sorted(intake.matched.items()))
         print(f"pull and match {intake.indicators:,} indicators: {seconds:.1f}s "
               f"(matched: {matched}; {intake.accounts:,} of our accounts; "
@@ -123,6 +124,11 @@ def _measure(settings: object, data: Path, args: argparse.Namespace) -> None:
         driver.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:,.0f} MiB")
+
+
+def _slowest(what: str, spent: dict[str, float]) -> None:
+    print(f"  {what}: " + ", ".join(
+        f"{name} {t:.2f}s" for name, t in sorted(spent.items(), key=lambda x: -x[1])[:6]))
 
 
 def _timed(graph: object) -> dict[str, float]:

@@ -22,10 +22,14 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from app import explore
 from app.config import Settings, load_settings
 from app.db.graph import Graph, create_driver
 from app.db.managed import ManagedNeo4j
 from app.db.migrations import apply_migrations, clear_graph
+from app.detect.run import run_detection
+from app.ingest import load_directory
+from app.synth.generator import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY_POINT = Path(sys.executable).parent / "hydrascope"
@@ -36,6 +40,25 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def detected_world(graph: Graph, out: Path) -> Graph:
+    """The graph emptied, then a generated data set (800 accounts, seed 5, in
+    out/data) loaded and detected: the world most web and case tests look at."""
+    generate(out / "data", accounts=800, seed=5)
+    clear_graph(graph)
+    load_directory(graph, out / "data", out / "rejects.csv", progress=False)
+    run_detection(graph)
+    return graph
+
+
+def largest_networks(graph: Graph, n: int = 1) -> list[dict[str, object]]:
+    """The `n` largest suspected networks of the latest run."""
+    run = explore.latest_run(graph)
+    assert run, "no detection run"
+    return list(explore.list_networks(graph, run["run_id"], suspected_only=True, min_score=0,
+                                      min_size=1, sort="size", descending=True, page=1,
+                                      per_page=n).rows)
 
 
 @contextmanager

@@ -17,11 +17,7 @@ from app.audit import audit_file
 from app.cases.exports import export_case, indicator_pattern
 from app.config import PROJECT_ROOT
 from app.db.graph import Graph
-from app.db.migrations import clear_graph
-from app.detect.run import run_detection
-from app.ingest import load_directory
-from app.synth.generator import generate
-from tests.conftest import run_cli
+from tests.conftest import detected_world, run_cli
 
 NOTE = ("Seen before.\n\n<script>alert(1)</script> **bold** [x](javascript:alert(1))\n\n"
         "- one\n- two")
@@ -31,12 +27,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 @pytest.fixture(scope="module")
 def loaded(driver_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Graph:
     """Generated data loaded and detected once for the module."""
-    out = tmp_path_factory.mktemp("exports")
-    generate(out / "data", accounts=800, seed=5)
-    clear_graph(driver_graph)
-    load_directory(driver_graph, out / "data", out / "r.csv", progress=False)
-    run_detection(driver_graph)
-    return driver_graph
+    return detected_world(driver_graph, tmp_path_factory.mktemp("exports"))
 
 
 @pytest.fixture(scope="module")

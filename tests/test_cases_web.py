@@ -14,11 +14,8 @@ from app import cases, explore
 from app.auth.users import create_user
 from app.config import Settings
 from app.db.graph import Graph
-from app.db.migrations import clear_graph
-from app.detect.run import run_detection
-from app.ingest import load_directory
-from app.synth.generator import generate
 from app.web.app import create_app
+from tests.conftest import detected_world
 
 PASSWORD = "correct horse battery"
 NOTE = "<script>alert(1)</script> **bold** [x](javascript:alert(1))"
@@ -26,11 +23,7 @@ NOTE = "<script>alert(1)</script> **bold** [x](javascript:alert(1))"
 
 @pytest.fixture(scope="module")
 def loaded(driver_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    out = tmp_path_factory.mktemp("cases-web")
-    generate(out / "data", accounts=800, seed=5)
-    clear_graph(driver_graph)
-    load_directory(driver_graph, out / "data", out / "r.csv", progress=False)
-    run_detection(driver_graph)
+    detected_world(driver_graph, tmp_path_factory.mktemp("cases-web"))
     for name, role in (("vera", "viewer"), ("ana", "analyst"), ("adam", "admin")):
         create_user(driver_graph, name, PASSWORD, role)
     return driver_graph

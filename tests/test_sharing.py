@@ -15,21 +15,17 @@ from stix2validator import ValidationOptions, validate_instance
 from taxii2client.common import TokenAuth
 from taxii2client.v21 import Server, as_pages
 
-from app import cases, explore
+from app import cases
 from app.audit import list_events
 from app.auth.users import create_user
 from app.db.graph import Graph
-from app.db.migrations import clear_graph
-from app.detect.run import run_detection
-from app.ingest import load_directory
 from app.sharing.collections import DEFAULT, ensure_collection, get_collection
 from app.sharing.decisions import decide_case
 from app.sharing.partners import add_partner, revoke_partner
 from app.sharing.publish import publish_case
 from app.sharing.stix import keyed_hash
-from app.synth.generator import generate
 from app.web.app import create_app
-from tests.conftest import run_cli, served, settings_env
+from tests.conftest import detected_world, largest_networks, run_cli, served, settings_env
 from tests.test_web import PASSWORD, sign_in, soup
 
 KEY = "partners-agreed-key-0123456789"
@@ -39,23 +35,15 @@ TAXII = "application/taxii+json;version=2.1"
 @pytest.fixture(scope="module")
 def world(driver_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Graph:
     """Generated data loaded and detected once, with a sharing key in its settings."""
-    out = tmp_path_factory.mktemp("sharing")
-    generate(out / "data", accounts=800, seed=5)
-    clear_graph(driver_graph)
-    load_directory(driver_graph, out / "data", out / "r.csv", progress=False)
-    run_detection(driver_graph)
+    detected_world(driver_graph, tmp_path_factory.mktemp("sharing"))
     settings = driver_graph.settings.model_copy(update={"sharing_key": KEY})
     return Graph(driver_graph.driver, settings)
 
 
 def _networks(graph: Graph, n: int) -> list[str]:
-    run = explore.latest_run(graph)
-    assert run
-    rows = explore.list_networks(graph, run["run_id"], suspected_only=True, min_score=0,
-                                 min_size=1, sort="size", descending=True, page=1,
-                                 per_page=n).rows
+    rows = largest_networks(graph, n)
     assert len(rows) == n
-    return [r["network_id"] for r in rows]
+    return [str(r["network_id"]) for r in rows]
 
 
 @pytest.fixture(scope="module")

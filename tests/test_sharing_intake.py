@@ -20,17 +20,14 @@ from fastapi.testclient import TestClient
 from app import alerts, cases, explore
 from app.auth.users import create_user
 from app.db.graph import Graph
-from app.db.migrations import clear_graph
 from app.detect.run import run_detection
-from app.ingest import load_directory
 from app.sharing.collections import DEFAULT, get_collection
 from app.sharing.decisions import decide_case
 from app.sharing.feed import Filters, read_page
 from app.sharing.indicators import entity_reports, list_indicators
 from app.sharing.intake import BundleError, import_bundle, pull
-from app.synth.generator import generate
 from app.web.app import create_app
-from tests.conftest import free_port, run_cli, settings_env
+from tests.conftest import detected_world, free_port, largest_networks, run_cli, settings_env
 from tests.test_web import PASSWORD, sign_in, soup
 
 KEY = b"partners-agreed-key-0123456789"
@@ -42,18 +39,11 @@ def shared(driver_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> dic
     """A confirmed case published, its collection read back as a partner's bundle,
     then the published objects removed (as if they came from elsewhere)."""
     out = tmp_path_factory.mktemp("intake")
-    generate(out / "data", accounts=800, seed=5)
-    clear_graph(driver_graph)
-    load_directory(driver_graph, out / "data", out / "r.csv", progress=False)
-    run_detection(driver_graph)
+    detected_world(driver_graph, out)
     graph = Graph(driver_graph.driver,
                   driver_graph.settings.model_copy(update={"sharing_key": KEY.decode()}))
-    run = explore.latest_run(graph)
-    assert run
-    network = explore.list_networks(graph, run["run_id"], suspected_only=True, min_score=0,
-                                    min_size=1, sort="size", descending=True, page=1,
-                                    per_page=1).rows[0]
-    case_id = cases.create_from_network(graph, network["network_id"], "Farm", "alice")
+    network = largest_networks(graph)[0]
+    case_id = cases.create_from_network(graph, str(network["network_id"]), "Farm", "alice")
     ids = [m["account_id"] for m in cases.case_members(graph, case_id)]
     links = graph.read("cases/member_links", account_ids=ids)
     payment = next(str(r["key"]) for r in links if r["rel"] == "PAID_WITH")

@@ -27,7 +27,7 @@ from stix2patterns.validator import validate as validate_pattern
 from app.alerts import new_alert, store_all
 from app.audit import record
 from app.db.graph import Graph
-from app.detect.templates import MAX_DISTANCE
+from app.detect.templates import BAND_BITS, MAX_DISTANCE
 from app.sharing.stix import CUSTOM_TYPES, keyed_hash
 
 MAX_BUNDLE_BYTES = 200_000_000
@@ -37,6 +37,7 @@ MATCHED_KINDS = ("ip", "prefix", "asn", "user_agent", "email_domain", "device", 
 WRITE_CHUNK = 5000
 ALERT_ACCOUNTS = 500
 SENTENCES = 5
+BUCKET_LIMIT = 5000
 
 _HASHED_TYPES = {CUSTOM_TYPES[k]: k for k in ("payment", "device", "email_domain")}
 _VALUE = r"'((?:[^'\\]|\\.)*)'"
@@ -246,14 +247,18 @@ def import_objects(graph: Graph, objects: list[dict[str, Any]], *, source: str,
     source = producers.pop() if len(producers) == 1 else source
     intake = Intake(source, indicators=len(rows))
     changed: list[str] = []
+    replaced: list[str] = []
     for start in range(0, len(rows), WRITE_CHUNK):
-        changed += graph.write("sharing/upsert_indicators",
-                               rows=rows[start:start + WRITE_CHUNK])[0]["changed"]
+        written = graph.write("sharing/upsert_indicators",
+                              rows=rows[start:start + WRITE_CHUNK])[0]
+        changed += written["changed"]
+        replaced += written["replaced"]
     intake.changed = len(changed)
     by_id = {r["indicator_id"]: r for r in rows}
     fresh = [by_id[i] for i in changed]
-    for start in range(0, len(changed), WRITE_CHUNK):
-        graph.write("sharing/clear_matches", ids=changed[start:start + WRITE_CHUNK])
+    # Only indicators stored before can have matches to take back.
+    for start in range(0, len(replaced), WRITE_CHUNK):
+        graph.write("sharing/clear_matches", ids=replaced[start:start + WRITE_CHUNK])
     live = [r for r in fresh if not r["props"]["revoked"]]
     intake.revoked = len(fresh) - len(live)
     intake.unmatched_kinds = sum(1 for r in live if r["props"]["kind"] == "other")
@@ -309,17 +314,45 @@ def _keys(graph: Graph, kind: str) -> list[str]:
 
 def _simhash_matches(templates: list[tuple[str, int]], ours: list[str]
                      ) -> list[dict[str, Any]]:
-    """Our templates within MAX_DISTANCE bits of each reported SimHash."""
-    if not ours:
+    """Our templates within MAX_DISTANCE bits of each reported SimHash, found as the
+    detector finds a family's variants: candidates agree exactly on one of six
+    bands of the fingerprint (three contiguous, three interleaved), then the
+    whole distance is checked. Millions of our templates are searched in sorted
+    arrays, not compared one by one."""
+    if not ours or not templates:
         return []
     values = np.array([int(k, 16) for k in ours], dtype=np.uint64)
-    out = []
-    for indicator_id, reported in templates:
-        distance = np.bitwise_count(values ^ np.uint64(reported))
-        for index in np.flatnonzero(distance <= MAX_DISTANCE):
-            out.append({"indicator_id": indicator_id, "kind": "template", "key": ours[index],
-                        "how": "SimHash", "distance": int(distance[index])})
-    return out
+    reported = np.array([t for _i, t in templates], dtype=np.uint64)
+    found: dict[tuple[int, int], int] = {}
+    for band_ours, band_reported in zip(_bands(values), _bands(reported), strict=True):
+        order = np.argsort(band_ours, kind="stable")
+        ranked = band_ours[order]
+        lo = np.searchsorted(ranked, band_reported, side="left")
+        hi = np.searchsorted(ranked, band_reported, side="right")
+        for row in np.flatnonzero(hi > lo):
+            # A band value shared by very many of ours (a degenerate prompt) is
+            # read for its first BUCKET_LIMIT only.
+            candidates = order[lo[row]:min(hi[row], lo[row] + BUCKET_LIMIT)]
+            distance = np.bitwise_count(values[candidates] ^ reported[row])
+            for index, bits in zip(candidates[distance <= MAX_DISTANCE],
+                                   distance[distance <= MAX_DISTANCE], strict=True):
+                found[(int(row), int(index))] = int(bits)
+    return [{"indicator_id": templates[row][0], "kind": "template", "key": ours[index],
+             "how": "SimHash", "distance": bits} for (row, index), bits in sorted(found.items())]
+
+
+def _bands(values: np.ndarray) -> list[np.ndarray]:
+    """The six bands of each fingerprint (app.detect.templates.band_keys, vectorised)."""
+    bands = []
+    shift = 0
+    for bits in BAND_BITS:
+        bands.append((values >> np.uint64(shift)) & np.uint64((1 << bits) - 1))
+        shift += bits
+    interleaved = [np.zeros_like(values) for _ in range(3)]
+    for bit in range(64):
+        interleaved[bit % 3] |= ((values >> np.uint64(bit)) & np.uint64(1)) << np.uint64(
+            bit // 3)
+    return bands + interleaved
 
 
 def _alert(graph: Graph, source: str, matched_ids: list[str]) -> tuple[str | None, int]:

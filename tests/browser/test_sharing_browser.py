@@ -1,20 +1,25 @@
 """Sharing in the browser: an analyst confirms a case from its page with the
 keyboard and the timeline says it was published; an admin gives a partner a
-token on the partners page, and the partner's read shows there."""
+token on the partners page, and the partner's read shows there; what was
+shared, taken in again as a partner's bundle, shows on the indicators page
+and the network's page."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from app import cases, explore
+from app import cases
 from app.auth.users import create_user
 from app.db.graph import Graph
 from app.sharing.collections import DEFAULT, key_file, store_key
+from app.sharing.intake import import_bundle
 from tests.browser.conftest import screenshot
+from tests.conftest import largest_networks
 
 ADMIN, PASSWORD = "root", "browser-suite-admin"
 
@@ -41,12 +46,9 @@ def _admin_page(browser: Browser, live_url: str) -> Page:
 
 def test_confirming_a_case_publishes_it_and_a_partner_reads_it(
         keyed: Graph, signed_in_page: Page, browser: Browser, live_url: str) -> None:
-    run = explore.latest_run(keyed)
-    assert run
-    network = explore.list_networks(keyed, run["run_id"], suspected_only=True, min_score=0,
-                                    min_size=1, sort="size", descending=True, page=1,
-                                    per_page=1).rows[0]
-    case_id = cases.create_from_network(keyed, network["network_id"], "Shared farm", "ada")
+    network = largest_networks(keyed)[0]
+    case_id = cases.create_from_network(keyed, str(network["network_id"]), "Shared farm",
+                                        "ada")
     page = signed_in_page
     page.goto(f"{live_url}/cases/{case_id}")
     status = page.locator("form.case-form select[name=status]")
@@ -82,3 +84,21 @@ def test_confirming_a_case_publishes_it_and_a_partner_reads_it(
     expect(admin.locator("#reads")).to_contain_text("Provider B")
     screenshot(admin, "admin-partners")
     admin.context.close()
+
+    # What A shared, taken in as if a partner had sent it: the indicators page
+    # and the network's page show it.
+    bundle = {"type": "bundle", "id": "bundle--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f0abc",
+              "objects": fetched.json()["objects"]}
+    intake = import_bundle(keyed, json.dumps(bundle).encode(), "partner.json",
+                           key=b"browser-suite-sharing-key", actor="ada")
+    assert intake.matched
+    page.goto(f"{live_url}/indicators")
+    page.fill("form[action=\"/indicators\"] input[name=q]", "hydrascope")
+    page.locator("input[name=matched]").check()
+    page.locator("form[action=\"/indicators\"] button").click()
+    page.wait_for_url("**/indicators?q=hydrascope&matched=true")
+    expect(page.locator("#indicators tbody tr").first).to_contain_text("Hydrascope")
+    screenshot(page, "partner-indicators")
+    page.goto(f"{live_url}/networks/{network['network_id']}")
+    expect(page.locator("#partner-reports")).to_contain_text("Hydrascope")
+    screenshot(page, "network-partner-reports")
