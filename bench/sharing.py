@@ -137,12 +137,13 @@ def _timed(graph: object) -> dict[str, float]:
     for method in ("read", "write"):
         original = getattr(graph, method)
 
-        def wrapped(name: str, *a: object, _original: object = original, **k: object) -> object:
+        def wrapped(statement: str, /, *a: object, _original: object = original,
+                    **k: object) -> object:
             began = time.monotonic()
             try:
-                return _original(name, *a, **k)  # type: ignore[operator]
+                return _original(statement, *a, **k)  # type: ignore[operator]
             finally:
-                spent[name] = spent.get(name, 0.0) + time.monotonic() - began
+                spent[statement] = spent.get(statement, 0.0) + time.monotonic() - began
         setattr(graph, method, wrapped)
     return spent
 

@@ -296,7 +296,7 @@ def test_detection_counts_a_partner_report_as_one_explained_feature(
 def test_a_template_that_reads_like_a_number_is_still_a_template(
         shared: dict[str, Any]) -> None:
     graph = shared["graph"]
-    ours = graph.read("sharing/entity_keys", kind="template")[0]["key"]
+    ours = graph.read("sharing/keys_template")[0]["key"]
     # A SimHash of digits and one "e" looks like a float to a careless reader.
     odd = "69941594075e7890"
     objects = []

@@ -308,8 +308,14 @@ def match_rows(graph: Graph, rows: list[dict[str, Any]], key: bytes | None
     return out
 
 
+# Every key of a kind matched by hash or SimHash, one statement each.
+KEY_STATEMENTS = {"payment": "sharing/keys_payment", "device": "sharing/keys_device",
+                  "email_domain": "sharing/keys_email_domain",
+                  "template": "sharing/keys_template"}
+
+
 def _keys(graph: Graph, kind: str) -> list[str]:
-    return [str(r["key"]) for r in graph.read("sharing/entity_keys", kind=kind)]
+    return [str(key) for (key,) in graph.stream(KEY_STATEMENTS[kind])]
 
 
 def _simhash_matches(templates: list[tuple[str, int]], ours: list[str]
@@ -383,7 +389,7 @@ def _sentence(row: dict[str, Any]) -> str:
     since = f", valid from {str(row['valid_from'])[:10]}" if row["valid_from"] else ""
     n = len(row["accounts"])
     return (f"{row['source']} reports {what} {value}{confidence}{since}: used by "
-            f"{n}{'+' if n >= 200 else ''} of our accounts")
+            f"{n}{'+' if n >= 50 else ''} of our accounts")
 
 
 def import_bundle(graph: Graph, data: bytes, where: str, *, key: bytes | None, actor: str,

@@ -1,15 +1,15 @@
-// Our accounts on the entities the given indicators matched (at most 200 an
-// entity), for the alert an import raises.
+// Our accounts on the entities the given indicators matched (at most 50 an
+// entity: the alert names at most 500), for the alert an import raises.
 UNWIND $ids AS id
 MATCH (i:PartnerIndicator {indicator_id: id})-[:MATCHES]->(e)
 CALL (e) {
   MATCH (e)<-[:USED_IP|SIGNED_UP_FROM|USED_DEVICE|PAID_WITH|USED_AGENT|EMAIL_AT]-(a:Account)
   RETURN a
-  LIMIT 200
+  LIMIT 50
   UNION
   MATCH (e:PromptTemplate)<-[:USED_TEMPLATE]-(:Session)<-[:HAS_SESSION]-(a:Account)
   RETURN a
-  LIMIT 200
+  LIMIT 50
 }
 WITH i, collect(DISTINCT a.account_id) AS accounts
 RETURN i.indicator_id AS indicator_id, i.kind AS kind, i.value AS value, i.hashed AS hashed,
