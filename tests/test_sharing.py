@@ -144,6 +144,16 @@ def test_a_false_positive_withdraws_what_it_published(
     ids = {o["id"] for o in withdrawn}
     versions = get(client, f"{url}{sorted(ids)[0]}/versions/", published["token"]).json()
     assert len(versions["versions"]) == 2
+    # Confirmed again: a revoked object takes no further version, so the case
+    # speaks with new ids, and what was revoked stays revoked.
+    again = decide_case(world, case_id, "alice", status="confirmed")
+    assert again.published and again.published.new_versions == again.published.objects
+    latest = get(client, url, published["token"], limit=1000).json()["objects"]
+    by_id = {o["id"]: o for o in latest}
+    assert all(by_id[i].get("revoked") for i in ids)
+    fresh = [o for o in latest if o["id"] not in ids and not o.get("revoked")
+             and o["type"] == "report" and network in o["name"]]
+    assert len(fresh) == 1
 
 
 def test_a_decision_without_a_key_stays_and_says_why(world: Graph) -> None:

@@ -126,6 +126,11 @@ def test_ids_update_instead_of_duplicating_and_never_collide() -> None:
     assert not ids & {o["id"] for o in other_collection} - {first[0]["id"]}
     for obj in first:
         assert uuid.UUID(obj["id"].partition("--")[2]).version == 4
+    # After a revocation the case publishes under a new generation of ids.
+    regenerated = publication(CONTENT, values(), identity_uuid="6b3c1b0e-0a51-4c7a-9d3e-"
+                              "6c1a0c7f0001", provider="Provider A", collection_id="c-1",
+                              at="2026-12-03T05:00:00.000Z", generation=1)
+    assert not {o["id"] for o in first[1:]} & {o["id"] for o in regenerated.objects}
 
 
 def test_confidence_rests_on_the_decision_and_the_score() -> None:

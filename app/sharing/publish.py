@@ -59,9 +59,12 @@ def publish_case(graph: Graph, case_id: str, actor: str, *, collection: str = co
                            graph.settings.privacy_min_accounts)
     identity_uuid = col.provider_identity(graph)
     at = datetime.now(UTC)
+    generation = int(graph.read("sharing/revocations", collection_id=info["collection_id"],
+                                case_id=case_id)[0]["revocations"])
     built = publication(content, values, identity_uuid=identity_uuid,
                         provider=graph.settings.provider_name,
-                        collection_id=info["collection_id"], at=stix_now(at))
+                        collection_id=info["collection_id"], at=stix_now(at),
+                        generation=generation)
     _publish_identity(graph, info["collection_id"], built.identity, at)
     before = _latest(graph, info["collection_id"], case_id)
     fresh = built.objects

@@ -160,10 +160,17 @@ def identity_object(identity_uuid: str, name: str, created: str) -> dict[str, An
 
 
 def publication(content: dict[str, Any], values: list[Shared], *, identity_uuid: str,
-                provider: str, collection_id: str, at: str) -> Publication:
+                provider: str, collection_id: str, at: str,
+                generation: int = 0) -> Publication:
     """The STIX objects of one case in one collection (`created`/`modified` both `at`;
-    `app.sharing.publish` keeps the first `created` and bumps `modified` on change)."""
+    `app.sharing.publish` keeps the first `created` and bumps `modified` on change).
+
+    `generation` counts the times the case's publication was revoked: a revoked
+    object takes no further version, so a case published again afterwards
+    speaks with new ids."""
     case, summary = content["case"], content["summary"]
+    scope = [collection_id, case["case_id"]] + ([f"generation {generation}"] if generation
+                                                else [])
     namespace = uuid.UUID(identity_uuid)
     identity = identity_object(identity_uuid, provider, at)
     base = {"spec_version": SPEC, "created": at, "modified": at,
@@ -177,7 +184,7 @@ def publication(content: dict[str, Any], values: list[Shared], *, identity_uuid:
     size = (f"{summary['accounts']:,} accounts, {summary['sessions']:,} sessions and "
             f"{summary['tokens']:,} tokens; the provider's decision: {decided}.")
     intrusion = {**base, "type": "intrusion-set",
-                 "id": _id("intrusion-set", namespace, collection_id, case["case_id"]),
+                 "id": _id("intrusion-set", namespace, *scope),
                  "name": f"Distillation network {network}",
                  "description": " ".join([f"A network of accounts distilling an AI model: "
                                           f"{size}", *reasons]),
@@ -186,7 +193,7 @@ def publication(content: dict[str, Any], values: list[Shared], *, identity_uuid:
     objects: list[dict[str, Any]] = [intrusion]
     refs = [intrusion["id"]]
     for value in values:
-        indicator_id = _id("indicator", namespace, collection_id, case["case_id"], value.kind,
+        indicator_id = _id("indicator", namespace, *scope, value.kind,
                            value.value)
         objects.append({
             **base, "type": "indicator", "id": indicator_id,
@@ -206,7 +213,7 @@ def publication(content: dict[str, Any], values: list[Shared], *, identity_uuid:
                         "target_ref": intrusion["id"]})
         refs += [indicator_id, relationship_id]
     objects.append({**base, "type": "report",
-                    "id": _id("report", namespace, collection_id, case["case_id"]),
+                    "id": _id("report", namespace, *scope),
                     "name": f"Distillation network {network}",
                     "description": intrusion["description"], "published": at,
                     "report_types": ["threat-actor"], "confidence": conf,
