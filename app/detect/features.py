@@ -749,13 +749,18 @@ def proxy_traffic(group: Group) -> Result:
                                f"or Tor addresses (population: {pct(base)})")
 
 
+def weak_label_evidence(share: float, base: float, size: int) -> float:
+    """Nats for the share of a group's members carrying a weak label (our own bans,
+    another provider's report) against the population's share: at most one nat,
+    so a group is never flagged just because some of its members carry it, and
+    none for groups under five members."""
+    return clip(rate_evidence(share, max(base, 1e-3)), 0, 1.0) if size >= 5 else 0.0
+
+
 def enforcement_history(group: Group) -> Result:
     enforced = sum(a["status"] in ("banned", "suspended") for a in group.accounts) / group.size
     base = group.ref.enforced_share
-    # Bans are the provider's weak labels: they add at most one nat, so a group
-    # is never flagged just because some of its members were banned.
-    nats = clip(rate_evidence(enforced, max(base, 1e-3)), 0, 1.0) if group.size >= 5 \
-        else 0.0
+    nats = weak_label_evidence(enforced, base, group.size)
     return enforced, base, nats, (f"{pct(enforced)} of accounts already banned or suspended "
                                   f"(population: {pct(base)})")
 
@@ -763,11 +768,10 @@ def enforcement_history(group: Group) -> Result:
 def partner_reports(group: Group) -> Result:
     reported = sum(bool(a.get("reported")) for a in group.accounts) / group.size
     base = group.ref.reported_share
-    # Another provider's report is their investigators' weak label: like our own
-    # bans it adds at most one nat, and as coordination it never counts for more
-    # than the group's own extraction evidence, so it never flags a group alone.
-    nats = clip(rate_evidence(reported, max(base, 1e-3)), 0, 1.0) \
-        if group.size >= 5 and reported > 0 else 0.0
+    # Another provider's report is their investigators' weak label, as our own
+    # bans are; as coordination it also never counts for more than the group's
+    # own extraction evidence, so it never flags a group alone.
+    nats = weak_label_evidence(reported, base, group.size)
     return reported, base, nats, (f"{pct(reported)} of accounts use addresses, devices, "
                                   f"cards or templates other providers reported "
                                   f"(population: {pct(base)})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,13 @@ def _title(name: str) -> str:
 def list_collections(graph: Graph) -> list[dict[str, Any]]:
     return [{**row["collection"], "objects": row["objects"]}
             for row in graph.read("sharing/collections")]
+
+
+def collections_by_id(graph: Graph, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The collections of these ids, by name (without counting their objects: a
+    partner's every request reads them)."""
+    return [row["collection"] for row in graph.read("sharing/collections_by_id",
+                                                      ids=sorted(ids))]
 
 
 def get_collection(graph: Graph, name: str) -> dict[str, Any]:

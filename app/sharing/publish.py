@@ -81,8 +81,7 @@ def publish_case(graph: Graph, case_id: str, actor: str, *, collection: str = co
         changed.append(obj)
     # What the case shared before and no longer does (a member taken out, a kind
     # dropped from the policy) is withdrawn, not left standing.
-    gone = [revoked(json.loads(old["json"]), stix_now(at)) for oid, old in before.items()
-            if oid not in wanted and not old["revoked"]]
+    gone = _withdrawn([old for oid, old in before.items() if oid not in wanted], at)
     _store(graph, info["collection_id"], case_id, changed + gone, at)
     indicators = sum(1 for o in built.objects if o["type"] == "indicator")
     record(graph, actor, "intel.publish", target=case_id, source=source,
@@ -101,14 +100,19 @@ def revoke_case(graph: Graph, case_id: str, actor: str, *, source: str = "") -> 
     for row in graph.read("sharing/case_collections", case_id=case_id):
         collection = row["collection"]
         latest = _latest(graph, collection["collection_id"], case_id)
-        withdrawn = [revoked(json.loads(old["json"]), stix_now(at))
-                     for old in latest.values() if not old["revoked"]]
+        withdrawn = _withdrawn(list(latest.values()), at)
         _store(graph, collection["collection_id"], case_id, withdrawn, at)
         total += len(withdrawn)
         if withdrawn:
             record(graph, actor, "intel.revoke", target=case_id, source=source,
                    details={"collection": collection["name"], "objects": len(withdrawn)})
     return total
+
+
+def _withdrawn(stored: list[dict[str, Any]], at: datetime) -> list[dict[str, Any]]:
+    """The next version, revoked, of each stored object not revoked yet."""
+    return [revoked(json.loads(old["json"]), stix_now(at)) for old in stored
+            if not old["revoked"]]
 
 
 def _publish_identity(graph: Graph, collection_id: str, identity: dict[str, Any],

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.audit import record
 from app.sharing import feed
-from app.sharing.collections import list_collections
+from app.sharing.collections import collections_by_id
 from app.sharing.partners import Partner, TokenRefused, partner_for_token
 from app.web.security import client_address, graph_of
 
@@ -105,9 +105,8 @@ def _collection_view(collection: dict[str, Any]) -> dict[str, Any]:
 
 
 def _readable(request: Request, who: Partner, collection_id: str) -> dict[str, Any]:
-    for collection in list_collections(graph_of(request)):
-        if collection["collection_id"] == collection_id and collection_id in \
-                who.collection_ids:
+    if collection_id in who.collection_ids:
+        for collection in collections_by_id(graph_of(request), [collection_id]):
             return collection
     raise TaxiiError(404, "Collection not found", f"no collection {collection_id[:80]!r} "
                                                   "that this token may read")
@@ -134,8 +133,8 @@ def api_root(request: Request, who: PartnerDep) -> Response:
 
 @router.get("/api/collections/")
 def collections(request: Request, who: PartnerDep) -> Response:
-    shown = [_collection_view(c) for c in list_collections(graph_of(request))
-             if c["collection_id"] in who.collection_ids]
+    shown = [_collection_view(c)
+             for c in collections_by_id(graph_of(request), who.collection_ids)]
     _audit(request, who, "collections", collections=len(shown))
     return taxii_response({"collections": shown} if shown else {})
 
