@@ -75,7 +75,10 @@ def test_an_imported_bundle_matches_in_clear_by_hash_and_by_simhash(
     assert intake.alert_id and intake.accounts > 0
     alert = next(a for a in alerts.list_alerts(graph) if a["alert_id"] == intake.alert_id)
     assert alert["kind"] == "indicator_match"
-    assert any("reports address" in e and "confidence" in e for e in alert["evidence"])
+    # Addresses, and now their prefixes and autonomous systems, name our accounts.
+    assert any(("reports address" in e or "reports prefix" in e or
+                "reports autonomous system" in e) and "confidence" in e
+               for e in alert["evidence"])
     reports = entity_reports(graph, "payment", shared["payment"])
     assert [r["how"] for r in reports] == ["keyed hash"]
     assert reports[0]["source"] == "Hydrascope" and reports[0]["confidence"] >= 60
@@ -296,7 +299,7 @@ def test_detection_counts_a_partner_report_as_one_explained_feature(
 def test_a_template_that_reads_like_a_number_is_still_a_template(
         shared: dict[str, Any]) -> None:
     graph = shared["graph"]
-    ours = graph.read("sharing/keys_template")[0]["key"]
+    ours = graph.read("sharing/keys_template")[0]["keys"][0]
     # A SimHash of digits and one "e" looks like a float to a careless reader.
     odd = "69941594075e7890"
     objects = []

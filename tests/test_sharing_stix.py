@@ -210,3 +210,22 @@ def test_a_bundle_with_one_bad_pattern_is_refused_whole() -> None:
     ok = json.dumps({"type": "bundle", "id": "bundle--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f0000",
                      "objects": good}).encode()
     assert len(read_bundle(ok, "partner.json")) == len(good)
+
+
+@pytest.mark.parametrize("block", [1000, 2])
+def test_simhash_links_each_of_ours_to_its_nearest_report_and_every_report_in_reach(
+        block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.sharing import intake
+    from app.sharing.intake import _simhash_matches
+
+    monkeypatch.setattr(intake, "SIMHASH_BLOCK", block)  # reports read in blocks
+
+    ours = ["0000000000000000", "0000000000000003", "00000000000000ff", "ffffffffffffffff"]
+    # a: 1 bit from ours[0] and ours[1]; b: ours[0] itself; c: 1 bit from ours[2];
+    # d: 1 bit from ours[0] but nearest of none of ours; e: 10 bits from the nearest.
+    reported = [("a", 0x1), ("b", 0x0), ("c", 0x7F), ("d", 0x100), ("e", 0x3FF00)]
+    found = {(m["indicator_id"], m["key"], m["distance"])
+             for m in _simhash_matches(reported, ours)}
+    assert found == {("b", ours[0], 0), ("a", ours[1], 1), ("c", ours[2], 1),
+                     ("d", ours[0], 1)}
+    assert _simhash_matches(reported, []) == [] and _simhash_matches([], ours) == []

@@ -35,9 +35,11 @@ MAX_BUNDLE_BYTES = 200_000_000
 MATCHED_KINDS = ("ip", "prefix", "asn", "user_agent", "email_domain", "device", "payment",
                  "template")
 WRITE_CHUNK = 5000
+MATCH_CHUNK = 20000  # matches are small rows: fewer, larger transactions
 ALERT_ACCOUNTS = 500
 SENTENCES = 5
 BUCKET_LIMIT = 5000
+SIMHASH_BLOCK = 1000
 
 _HASHED_TYPES = {CUSTOM_TYPES[k]: k for k in ("payment", "device", "email_domain")}
 _VALUE = r"'((?:[^'\\]|\\.)*)'"
@@ -263,8 +265,8 @@ def import_objects(graph: Graph, objects: list[dict[str, Any]], *, source: str,
     intake.revoked = len(fresh) - len(live)
     intake.unmatched_kinds = sum(1 for r in live if r["props"]["kind"] == "other")
     matches = match_rows(graph, live, key)
-    for start in range(0, len(matches), WRITE_CHUNK):
-        chunk = matches[start:start + WRITE_CHUNK]
+    for start in range(0, len(matches), MATCH_CHUNK):
+        chunk = matches[start:start + MATCH_CHUNK]
         graph.write("sharing/write_matches", **{kind: [m for m in chunk if m["kind"] == kind]
                                                 for kind in MATCHED_KINDS})
     matched_ids = sorted({m["indicator_id"] for m in matches})
@@ -315,36 +317,66 @@ KEY_STATEMENTS = {"payment": "sharing/keys_payment", "device": "sharing/keys_dev
 
 
 def _keys(graph: Graph, kind: str) -> list[str]:
-    return [str(key) for (key,) in graph.stream(KEY_STATEMENTS[kind])]
+    return [str(key) for key in graph.read(KEY_STATEMENTS[kind])[0]["keys"]]
 
 
 def _simhash_matches(templates: list[tuple[str, int]], ours: list[str]
                      ) -> list[dict[str, Any]]:
-    """Our templates within MAX_DISTANCE bits of each reported SimHash, found as the
-    detector finds a family's variants: candidates agree exactly on one of six
-    bands of the fingerprint (three contiguous, three interleaved), then the
-    whole distance is checked. Millions of our templates are searched in sorted
-    arrays, not compared one by one."""
+    """Our templates within MAX_DISTANCE bits of the reported SimHash values,
+    found as the detector finds a family's variants: candidates agree exactly on
+    one of six bands of the fingerprint (three contiguous, three interleaved),
+    then the whole distance is checked. Millions of our templates are searched
+    in sorted arrays, not compared one by one.
+
+    A partner reports a family's variants, as we hold them: a few thousand
+    reported templates can be within reach of a hundred thousand of ours, each
+    of ours of several reports. What is linked is what an investigator reads:
+    each of our templates to its nearest report, and each report within reach
+    of ours, none of which it is the nearest of, to its own nearest of ours."""
     if not ours or not templates:
         return []
     values = np.array([int(k, 16) for k in ours], dtype=np.uint64)
     reported = np.array([t for _i, t in templates], dtype=np.uint64)
-    found: dict[tuple[int, int], int] = {}
+    found_ours: list[np.ndarray] = []
+    found_rows: list[np.ndarray] = []
     for band_ours, band_reported in zip(_bands(values), _bands(reported), strict=True):
         order = np.argsort(band_ours, kind="stable")
         ranked = band_ours[order]
-        lo = np.searchsorted(ranked, band_reported, side="left")
-        hi = np.searchsorted(ranked, band_reported, side="right")
-        for row in np.flatnonzero(hi > lo):
+        # Reports a block at a time: a block's candidates are held at once.
+        for block in range(0, len(reported), SIMHASH_BLOCK):
+            wanted = band_reported[block:block + SIMHASH_BLOCK]
+            lo = np.searchsorted(ranked, wanted, side="left")
             # A band value shared by very many of ours (a degenerate prompt) is
             # read for its first BUCKET_LIMIT only.
-            candidates = order[lo[row]:min(hi[row], lo[row] + BUCKET_LIMIT)]
-            distance = np.bitwise_count(values[candidates] ^ reported[row])
-            for index, bits in zip(candidates[distance <= MAX_DISTANCE],
-                                   distance[distance <= MAX_DISTANCE], strict=True):
-                found[(int(row), int(index))] = int(bits)
-    return [{"indicator_id": templates[row][0], "kind": "template", "key": ours[index],
-             "how": "SimHash", "distance": bits} for (row, index), bits in sorted(found.items())]
+            hi = np.minimum(np.searchsorted(ranked, wanted, side="right"), lo + BUCKET_LIMIT)
+            counts = hi - lo
+            owner = block + np.repeat(np.arange(len(wanted)), counts)
+            # Positions lo..hi-1 of each report, all reports at once.
+            first = np.repeat(lo - np.cumsum(counts) + counts, counts)
+            candidate = order[first + np.arange(int(counts.sum()))]
+            near = np.bitwise_count(values[candidate] ^ reported[owner]) <= MAX_DISTANCE
+            found_ours.append(candidate[near])
+            found_rows.append(owner[near])
+    # Each pair once (several bands can find it), nearest first, ties by the
+    # report's place, then ours.
+    pair = np.unique(np.concatenate(found_rows).astype(np.int64) * len(values)
+                     + np.concatenate(found_ours))
+    rows, index = pair // len(values), pair % len(values)
+    bits = np.bitwise_count(values[index] ^ reported[rows])
+    order = np.lexsort((index, rows, bits))
+    rows, index, bits = rows[order], index[order], bits[order]
+    _kept, first = np.unique(index, return_index=True)
+    linked = np.zeros(len(rows), dtype=bool)
+    linked[first] = True
+    alone = ~np.isin(rows, rows[linked])
+    _kept, first_alone = np.unique(rows[alone], return_index=True)
+    linked[np.flatnonzero(alone)[first_alone]] = True
+    chosen = np.flatnonzero(linked)
+    chosen = chosen[np.lexsort((index[chosen], rows[chosen]))]
+    return [{"indicator_id": templates[row][0], "kind": "template", "key": ours[i],
+             "how": "SimHash", "distance": int(b)}
+            for row, i, b in zip(rows[chosen].tolist(), index[chosen].tolist(),
+                                 bits[chosen].tolist(), strict=True)]
 
 
 def _bands(values: np.ndarray) -> list[np.ndarray]:

@@ -1,4 +1,4 @@
-// Every EmailDomain key, for matching partners' hashed or fuzzy indicators in the app.
+// Every EmailDomain key, for matching partners' hashed or fuzzy indicators in the app,
+// in one list (a record a key costs the driver 25 times as much).
 MATCH (e:EmailDomain)
-RETURN e.name AS key
-LIMIT 50000000;
+RETURN collect(e.name) AS keys;

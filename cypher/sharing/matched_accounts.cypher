@@ -7,6 +7,10 @@ CALL (e) {
   RETURN a
   LIMIT 50
   UNION
+  MATCH (e)<-[:IN_PREFIX|IN_ASN]-(:IP)<-[:USED_IP]-(a:Account)
+  RETURN a
+  LIMIT 50
+  UNION
   MATCH (e:PromptTemplate)<-[:USED_TEMPLATE]-(:Session)<-[:HAS_SESSION]-(a:Account)
   RETURN a
   LIMIT 50
