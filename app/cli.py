@@ -1005,11 +1005,15 @@ def _sharing_key(graph: Any, key_file: Any, collection: str = "confirmed-network
     return key_file.read().strip() if key_file is not None else sharing_key(graph, collection)
 
 
-def _say_intake(intake: Any) -> None:
+def _say_intake(intake: Any, pulled: bool = False) -> None:
     matched = ", ".join(f"{k} {n}" for k, n in sorted(intake.matched.items())) or "none"
+    read = ""
+    if pulled:
+        read = (f"\tread {intake.objects_read} objects added after {intake.added_after}"
+                if intake.added_after else f"\tread {intake.objects_read} objects (all)")
     click.echo(f"{intake.source}\t{intake.indicators} indicators\t{intake.changed} new or "
                f"changed\t{intake.revoked} revoked\tmatched: {matched}\t"
-               f"{intake.accounts} of our accounts\t{intake.alert_id or 'no alert'}")
+               f"{intake.accounts} of our accounts\t{intake.alert_id or 'no alert'}{read}")
 
 
 KEY_FILE_HELP = ("The key agreed with this partner for its hashed identifiers (default: "
@@ -1046,10 +1050,13 @@ def intel_import(ctx: click.Context, bundle: Path, source: str, key_file: Any) -
 @click.option("--user", help="A user name for HTTP basic authentication.")
 @click.option("--password-file", type=click.File("r"), help="Its password, in a file.")
 @click.option("--key-file", type=click.File("rb"), help=KEY_FILE_HELP)
+@click.option("--full", is_flag=True,
+              help="Read the whole collection, not only what was added since the last pull.")
 @click.pass_context
 def intel_pull(ctx: click.Context, url: str, collection_id: str, token: str | None,
-               user: str | None, password_file: Any, key_file: Any) -> None:
-    """Pull a partner's TAXII 2.1 collection and match it against the graph."""
+               user: str | None, password_file: Any, key_file: Any, full: bool) -> None:
+    """Pull a partner's TAXII 2.1 collection and match it against the graph: what
+    was added since the last pull of it (all of it the first time, or with --full)."""
     from app.db.graph import open_graph
     from app.sharing.intake import BundleError, pull
 
@@ -1064,10 +1071,10 @@ def intel_pull(ctx: click.Context, url: str, collection_id: str, token: str | No
             intake = pull(graph, url, collection_id, key=_sharing_key(graph, key_file),
                           actor=_cli_actor(), token=token, user=user,
                           password=password_file.read().strip() if password_file else None,
-                          origin="cli")
+                          origin="cli", full=full)
         except BundleError as exc:
             raise HydrascopeError(str(exc)) from None
-    _say_intake(intake)
+    _say_intake(intake, pulled=True)
 
 
 @intel.command("list")

@@ -26,8 +26,17 @@ from app.sharing.decisions import decide_case
 from app.sharing.feed import Filters, read_page
 from app.sharing.indicators import entity_reports, list_indicators
 from app.sharing.intake import BundleError, import_bundle, pull
+from app.sharing.partners import add_partner
+from app.sharing.publish import publish_case
 from app.web.app import create_app
-from tests.conftest import detected_world, free_port, largest_networks, run_cli, settings_env
+from tests.conftest import (
+    detected_world,
+    free_port,
+    largest_networks,
+    run_cli,
+    served,
+    settings_env,
+)
 from tests.test_web import PASSWORD, sign_in, soup
 
 KEY = b"partners-agreed-key-0123456789"
@@ -235,7 +244,8 @@ def test_pull_from_medallion_with_basic_auth(shared: dict[str, Any],
                      medallion["collection_id"], "--user", "partner", "--password-file",
                      str(secret), env=env)
     assert pulled.returncode == 0, pulled.stderr
-    assert "0 new or changed" in pulled.stdout
+    # medallion says how far a pull read: the next reads only what came since.
+    assert "0 new or changed" in pulled.stdout and "read 0 objects added after" in pulled.stdout
     missing = run_cli("intel", "pull", medallion["url"], "--collection", "x", "--user",
                       "partner", env=env)
     assert missing.returncode == 2 and "--password-file" in missing.stderr
@@ -315,3 +325,36 @@ def test_a_template_that_reads_like_a_number_is_still_a_template(
                            actor="alice", source="Odd Partner")
     assert intake.source == "Odd Partner" and intake.matched.get("template", 0) >= 1
     assert entity_reports(graph, "template", ours)[0]["how"] == "SimHash"
+
+
+def test_a_pull_reads_only_what_was_added_since_the_last_one(shared: dict[str, Any]) -> None:
+    """Pulled from our own server: all of it, then nothing new, then only the
+    revocations of a false positive, with the producer and networks still named."""
+    graph = shared["graph"]
+    with graph.session() as session:
+        session.run("MATCH (i:PartnerIndicator) DETACH DELETE i").consume()
+        session.run("MATCH (p:PullState) DELETE p").consume()
+    publish_case(graph, shared["case_id"], "alice")  # the fixture removed what it published
+    collection = get_collection(graph, DEFAULT)
+    token = add_partner(graph, "Ourselves", [DEFAULT], "alice")
+    with served(create_app(graph.settings)) as url:
+        def pulled(full: bool = False) -> Any:
+            return pull(graph, f"{url}/taxii2/", collection["collection_id"], key=KEY,
+                        actor="alice", token=token, per_request=50, full=full)
+
+        first = pulled()
+        assert first.added_after is None and first.objects_read > 50
+        assert first.indicators == first.changed > 0 and first.revoked == 0
+        again = pulled()
+        assert again.added_after and again.objects_read == 0 and again.changed == 0
+        decide_case(graph, shared["case_id"], "alice", status="false_positive")
+        revoked = pulled()
+        assert 0 < revoked.objects_read < first.objects_read + first.indicators
+        assert revoked.revoked == revoked.changed == first.indicators
+        assert revoked.source == "Hydrascope"  # its identity, read by id, names it
+        rows = list_indicators(graph, per_page=1000).rows
+        assert rows and all(r["revoked"] and r["network"] for r in rows)
+        whole = pulled(full=True)
+        assert whole.added_after is None and whole.objects_read >= first.objects_read
+        assert whole.changed == 0
+    decide_case(graph, shared["case_id"], "alice", status="confirmed")

@@ -71,6 +71,9 @@ class Intake:
     matched: dict[str, int] = field(default_factory=dict)  # kind -> indicators matched
     accounts: int = 0
     alert_id: str | None = None
+    # A pull: what it read, and the date_added it read after (None: the whole collection).
+    objects_read: int = 0
+    added_after: str | None = None
 
 
 def _unescape(value: str) -> str:
@@ -202,9 +205,12 @@ def _check_indicator(obj: dict[str, Any]) -> None:
 
 
 def indicator_rows(objects: list[dict[str, Any]], default_source: str,
-                   collection: str) -> list[dict[str, Any]]:
+                   collection: str, complete: bool = True) -> list[dict[str, Any]]:
     """One row per indicator: its pattern read, its source (the producer's identity
-    name), the network it indicates, its confidence and validity."""
+    name), the network it indicates, its confidence and validity. The network of
+    an indicator whose relationship is not among the objects is none when they
+    are a whole bundle or collection, and unknown (None: the stored one stays)
+    when they are what was added since a previous pull."""
     names = {o["id"]: o.get("name", "") for o in objects
              if o.get("type") in ("identity", "intrusion-set")}
     indicates: dict[str, str] = {}
@@ -218,14 +224,15 @@ def indicator_rows(objects: list[dict[str, Any]], default_source: str,
         parsed = parse_pattern(o.get("pattern", "")) if o.get("pattern_type") == "stix" \
             else None
         kind, value, hashed = parsed if parsed else ("other", "", False)
+        network = indicates.get(o["id"], "" if complete else None)
         rows.append({"indicator_id": o["id"], "version": o.get("modified", o.get("created")),
+                     "network": None if network is None else network[:300],
                      "props": {
                          "source": names.get(o.get("created_by_ref", "")) or default_source,
                          "collection": collection, "kind": kind, "value": value,
                          "hashed": hashed, "pattern": o.get("pattern", "")[:2000],
                          "name": str(o.get("name", ""))[:300],
                          "description": str(o.get("description", ""))[:2000],
-                         "network": indicates.get(o["id"], "")[:300],
                          "confidence": o.get("confidence"),
                          "valid_from": o.get("valid_from"),
                          "valid_until": o.get("valid_until"),
@@ -235,10 +242,10 @@ def indicator_rows(objects: list[dict[str, Any]], default_source: str,
 
 def import_objects(graph: Graph, objects: list[dict[str, Any]], *, source: str,
                    collection: str, key: bytes | None, actor: str,
-                   origin: str = "") -> Intake:
+                   origin: str = "", complete: bool = True) -> Intake:
     """Store a checked bundle's indicators, match the new and changed ones, alert."""
     newest: dict[str, dict[str, Any]] = {}
-    for row in indicator_rows(objects, source, collection):
+    for row in indicator_rows(objects, source, collection, complete):
         # One row per indicator: a bundle may hold several versions of one.
         held = newest.get(row["indicator_id"])
         if held is None or str(row["version"]) > str(held["version"]):
@@ -434,23 +441,37 @@ def import_bundle(graph: Graph, data: bytes, where: str, *, key: bytes | None, a
 
 def pull(graph: Graph, url: str, collection_id: str, *, key: bytes | None, actor: str,
          token: str | None = None, user: str | None = None, password: str | None = None,
-         per_request: int = 1000, origin: str = "") -> Intake:
-    """Pull a partner's TAXII 2.1 collection (every object's latest version), check it
-    whole, import it. `url` is the server's discovery URL or an API root."""
+         per_request: int = 1000, origin: str = "", full: bool = False) -> Intake:
+    """Pull a partner's TAXII 2.1 collection (every object's latest version), check
+    it whole, import it. `url` is the server's discovery URL or an API root.
+
+    A pull reads only what the server added after the last date_added it reported
+    to the previous pull of the same collection (`X-TAXII-Date-Added-Last`),
+    unless `full`; the identities and intrusion sets those objects name but that
+    came earlier are read by id, so sources and networks keep their names. Where
+    a pull got to is saved only once its import is done."""
     import requests
-    from taxii2client.common import TokenAuth
+    from taxii2client.common import TokenAuth, _HTTPConnection
     from taxii2client.exceptions import TAXIIServiceException
     from taxii2client.v21 import ApiRoot, Server, as_pages
 
-    auth = TokenAuth(token) if token else None
-    credentials: dict[str, Any] = {"auth": auth} if auth else {"user": user,
-                                                               "password": password}
+    conn = _HTTPConnection(user, password, version="2.1",
+                           auth=TokenAuth(token) if token else None)
+    added_last: list[str] = []
+
+    def note_added_last(response: requests.Response, *_a: Any, **_k: Any) -> None:
+        if response.headers.get("X-TAXII-Date-Added-Last"):
+            added_last.append(response.headers["X-TAXII-Date-Added-Last"])
+
+    conn.session.hooks["response"].append(note_added_last)
     try:
         try:
-            roots = Server(url, **credentials).api_roots
+            # taxii2-client gives a server's API roots connections of their own,
+            # without the hook: ours are made on our connection.
+            roots = [ApiRoot(root.url, conn=conn) for root in Server(url, conn=conn).api_roots]
         except (TAXIIServiceException, requests.HTTPError, ValueError, KeyError):
             roots = []
-        roots = roots or [ApiRoot(url, **credentials)]
+        roots = roots or [ApiRoot(url, conn=conn)]
         found = None
         for root in roots:
             for collection in root.collections:
@@ -459,14 +480,46 @@ def pull(graph: Graph, url: str, collection_id: str, *, key: bytes | None, actor
         if found is None:
             raise BundleError(f"{url} has no collection {collection_id} that these "
                               "credentials may read")
+        state = graph.read("sharing/pull_state", url=found.objects_url)
+        since = None if full or not state else state[0]["added_last"]
+        filters = {"added_after": since} if since else {}
         objects: list[dict[str, Any]] = []
-        for envelope in as_pages(found.get_objects, per_request=per_request):
+        for envelope in as_pages(found.get_objects, per_request=per_request, **filters):
             objects += envelope.get("objects", [])
+        read = len(objects)
+        if since:
+            objects += _named_earlier(found, objects, per_request)
     except requests.RequestException as exc:
         raise BundleError(f"{url}: {' '.join(str(exc).split())[:300]}") from None
     except TAXIIServiceException as exc:
         raise BundleError(f"{url}: {' '.join(str(exc).split())[:300]}") from None
+    finally:
+        conn.close()
     check_objects(objects, f"{url} collection {collection_id}")
     host = url.split("//", 1)[-1].split("/", 1)[0]
-    return import_objects(graph, objects, source=host, collection=collection_id, key=key,
-                          actor=actor, origin=origin)
+    intake = import_objects(graph, objects, source=host, collection=collection_id, key=key,
+                            actor=actor, origin=origin, complete=since is None)
+    intake.objects_read, intake.added_after = read, since
+    if added_last:
+        graph.write("sharing/save_pull_state", url=found.objects_url,
+                    added_last=max(added_last))
+    return intake
+
+
+def _named_earlier(collection: Any, objects: list[dict[str, Any]],
+                   per_request: int) -> list[dict[str, Any]]:
+    """The identities (producers) and intrusion sets (networks) that objects added
+    since a previous pull name but that are not among them, read by id."""
+    from taxii2client.v21 import as_pages
+
+    held = {o.get("id") for o in objects}
+    wanted = {o.get("created_by_ref") for o in objects if o.get("type") == "indicator"}
+    wanted |= {o.get("target_ref") for o in objects
+               if o.get("type") == "relationship" and o.get("relationship_type") == "indicates"}
+    ids = sorted(str(w) for w in wanted - held if w)
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 100):
+        for envelope in as_pages(collection.get_objects, per_request=per_request,
+                                 id=ids[start:start + 100]):
+            found += envelope.get("objects", [])
+    return found
