@@ -486,7 +486,7 @@ def pull(graph: Graph, url: str, collection_id: str, *, key: bytes | None, actor
         objects: list[dict[str, Any]] = []
         for envelope in as_pages(found.get_objects, per_request=per_request, **filters):
             objects += envelope.get("objects", [])
-        read = len(objects)
+        read, reached = len(objects), max(added_last, default=None)
         if since:
             objects += _named_earlier(found, objects, per_request)
     except requests.RequestException as exc:
@@ -500,9 +500,8 @@ def pull(graph: Graph, url: str, collection_id: str, *, key: bytes | None, actor
     intake = import_objects(graph, objects, source=host, collection=collection_id, key=key,
                             actor=actor, origin=origin, complete=since is None)
     intake.objects_read, intake.added_after = read, since
-    if added_last:
-        graph.write("sharing/save_pull_state", url=found.objects_url,
-                    added_last=max(added_last))
+    if reached:
+        graph.write("sharing/save_pull_state", url=found.objects_url, added_last=reached)
     return intake
 
 
