@@ -1094,7 +1094,7 @@ def intel_list(ctx: click.Context, q: str, matched: bool, limit: int, as_json: b
         click.echo(json.dumps({"indicators": page.rows, "total": page.total}, default=str))
         return
     for r in page.rows:
-        value = "(keyed hash)" if r["hashed"] else r["value"]
+        value = "(keyed hash)" if r["hashed"] else r["value"] or r["pattern"]
         click.echo(f"{r['source']}\t{r['kind']}\t{value}\t{r['confidence']}\t"
                    f"{r['matches']} matches\t{'revoked' if r['revoked'] else 'live'}\t"
                    f"{r['network'] or '-'}")

@@ -327,6 +327,33 @@ def test_a_template_that_reads_like_a_number_is_still_a_template(
     assert entity_reports(graph, "template", ours)[0]["how"] == "SimHash"
 
 
+def test_indicators_we_cannot_match_are_kept_and_shown_by_what_they_say(
+        shared: dict[str, Any]) -> None:
+    graph = shared["graph"]
+    patterns = ["[x-hydrascope-proxy-provider:name = 'Acme Rotating']",
+                "[file:hashes.'SHA-256' = '" + "ae" * 32 + "']"]
+    objects = [{"type": "indicator", "spec_version": "2.1",
+                "id": f"indicator--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f02{n:02d}",
+                "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
+                "pattern": pattern, "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}
+               for n, pattern in enumerate(patterns)]
+    bundle = {"type": "bundle", "id": "bundle--6b3c1b0e-0a51-4c7a-9d3e-6c1a0c7f00b0",
+              "objects": objects}
+    intake = import_bundle(graph, json.dumps(bundle).encode(), "named.json", key=KEY,
+                           actor="alice", source="Named Partner")
+    assert intake.changed == 2 and intake.unmatched_kinds == 2 and intake.matched == {}
+    rows = {r["kind"]: r for r in list_indicators(graph, q="named partner").rows}
+    assert rows["proxy_provider"]["value"] == "Acme Rotating"
+    assert rows["other"]["value"] == "" and rows["other"]["matches"] == 0
+    create_user(graph, "nina", PASSWORD, "viewer")
+    with TestClient(create_app(graph.settings)) as client:
+        sign_in(client, "nina")
+        page = soup(client.get("/indicators", params={"q": "named partner"}))
+    text = page.get_text(" ")
+    assert "Acme Rotating" in text and "proxy provider" in text
+    assert "[file:hashes.'SHA-256' = 'aeae" in text
+
+
 def test_a_pull_reads_only_what_was_added_since_the_last_one(shared: dict[str, Any]) -> None:
     """Pulled from our own server: all of it, then nothing new, then only the
     revocations of a false positive, with the producer and networks still named."""

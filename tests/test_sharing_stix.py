@@ -165,7 +165,7 @@ def test_patterns_read_back_into_kinds_and_values() -> None:
     for kind, value in (("ip", "198.51.100.7"), ("prefix", "198.51.100.0/24"),
                         ("asn", "64500"), ("user_agent", "Mozilla/5.0 (it's) \\ x"),
                         ("email_domain", "farm-mail.example"),
-                        ("template", "00ff00ff00ff00ff")):
+                        ("template", "00ff00ff00ff00ff"), ("proxy_provider", "Acme 'Rotating'")):
         assert parse_pattern(pattern_for(kind, value, False)) == (kind, value, False)
     digest = keyed_hash(KEY, "payment", "tok_4242")
     assert parse_pattern(pattern_for("payment", digest, True)) == ("payment", digest, True)

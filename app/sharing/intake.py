@@ -52,6 +52,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
                 rf"'User-Agent' = {_VALUE}\]$"), "user_agent"),
     (re.compile(rf"^\[x-hydrascope-prompt-template:simhash = {_VALUE}\]$"), "template"),
     (re.compile(rf"^\[x-hydrascope-device:fingerprint = {_VALUE}\]$"), "device"),
+    # Named, not matched: a provider is no entity of our graph (its addresses are).
+    (re.compile(rf"^\[x-hydrascope-proxy-provider:name = {_VALUE}\]$"), "proxy_provider"),
     (re.compile(r"^\[(x-hydrascope-(?:payment|device|email-domain)):hmac_sha256 = "
                 r"'([0-9a-f]{64})'\]$"), "hashed"),
 ]
@@ -270,7 +272,7 @@ def import_objects(graph: Graph, objects: list[dict[str, Any]], *, source: str,
         graph.write("sharing/clear_matches", ids=replaced[start:start + WRITE_CHUNK])
     live = [r for r in fresh if not r["props"]["revoked"]]
     intake.revoked = len(fresh) - len(live)
-    intake.unmatched_kinds = sum(1 for r in live if r["props"]["kind"] == "other")
+    intake.unmatched_kinds = sum(1 for r in live if r["props"]["kind"] not in MATCHED_KINDS)
     matches = match_rows(graph, live, key)
     for start in range(0, len(matches), MATCH_CHUNK):
         chunk = matches[start:start + MATCH_CHUNK]
@@ -297,7 +299,7 @@ def match_rows(graph: Graph, rows: list[dict[str, Any]], key: bytes | None
     templates: list[tuple[str, int]] = []
     for r in rows:
         props = r["props"]
-        if props["kind"] == "other":
+        if props["kind"] not in MATCHED_KINDS:
             continue
         if props["hashed"]:
             hashed[props["kind"]][props["value"]].append(r["indicator_id"])

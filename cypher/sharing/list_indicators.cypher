@@ -13,7 +13,7 @@ WITH i
 WHERE NOT $matched_only OR EXISTS { (i)-[:MATCHES]->() }
 WITH i, COUNT { (i)-[:MATCHES]->() } AS matches
 ORDER BY i.updated_at DESC, i.indicator_id
-WITH collect(i {.indicator_id, .source, .collection, .kind, .value, .hashed, .name,
+WITH collect(i {.indicator_id, .source, .collection, .kind, .value, .hashed, .name, .pattern,
                 .network, .confidence, .valid_from, .valid_until, .revoked, .version,
                 matches: matches}) AS rows
 RETURN size(rows) AS total, rows[$skip..$skip + $limit] AS rows;
