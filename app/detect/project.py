@@ -75,7 +75,11 @@ class ProjectionParams:
     # share nothing else would otherwise lose every link (a family shared by
     # about seventy accounts, or two shared by a hundred and fifty).
     min_template_weight: float = 0.02
-    min_template_sessions: int = 3
+    # A family counts once two accounts used it, even once each: heads that
+    # send mostly one-off reworded tasks share each family with one other
+    # head, one session each; the rarity weighting already says how much a
+    # family says, and scoring's template_reuse counts such families too.
+    min_template_sessions: int = 2
     seed: int = 42
     coactivity: CoactivityParams = field(default_factory=CoactivityParams)
 

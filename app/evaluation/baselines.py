@@ -48,10 +48,16 @@ def _components(n: int, edges: list[tuple[int, int]]) -> list[int]:
     return [find(i) for i in range(n)]
 
 
+# The shared entities the baselines read, pinned as they were when their cached
+# outputs were made: a change of the detector's projection defaults is not a
+# change of the baselines (bump BASELINES_VERSION when this changes).
+BASELINE_ENTITIES = ProjectionParams(min_template_sessions=3)
+
+
 def baseline_shared_address_components(evidence: Evidence, min_size: int = 3
                                        ) -> tuple[dict[str, str], set[str]]:
     """Baseline: connected components of accounts that share an address."""
-    shared, _, _ = entity_members(evidence, ProjectionParams())
+    shared, _, _ = entity_members(evidence, BASELINE_ENTITIES)
     edges = [(accounts[0], other) for accounts in shared.get("ip", {}).values()
              for other in accounts[1:]]
     roots = _components(evidence.size, edges)
@@ -69,7 +75,7 @@ def baseline_plain_louvain(evidence: Evidence, min_size: int = 3, seed: int = 42
     import community as community_louvain
     import networkx as nx
 
-    shared, _, _ = entity_members(evidence, ProjectionParams())
+    shared, _, _ = entity_members(evidence, BASELINE_ENTITIES)
     graph = nx.Graph()
     for by_key in shared.values():
         for accounts in by_key.values():
@@ -136,7 +142,7 @@ def account_entity_matrix(evidence: Evidence) -> tuple[Any, list[str]]:
     column names (kind|key) of the entities, from the projection's entity members."""
     from scipy import sparse
 
-    shared, _, _ = entity_members(evidence, ProjectionParams())
+    shared, _, _ = entity_members(evidence, BASELINE_ENTITIES)
     rows: list[int] = []
     cols: list[int] = []
     names: list[str] = []
