@@ -287,7 +287,9 @@ def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
     together, not that they belong to the network. The largest component
     (the network's body) keeps its marks; another keeps them when its
     members' own extraction profile is halfway from ordinary (one half) to
-    the mark of their own (`own_intent`)."""
+    the mark of their own (`own_intent`) and they ask for extraction
+    themselves (`_asks_for_extraction`): volume, templates and a sweep of
+    subjects are what a busy household has too; the purpose is a harvest's."""
     components = [held for held in ([m for m in c if own[m]]
                                     for c in group.marked_components()) if held]
     if not components:
@@ -296,10 +298,24 @@ def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
     profile = ctx.ref.own_intent
     body = max(components, key=len)
     for component in components:
-        if component is body or float(profile[component].mean()) >= bar:
+        if component is body or (float(profile[component].mean()) >= bar
+                                 and _asks_for_extraction(component, ctx)):
             continue
         for m in component:
             own[m] -= MARK_KINDS.keys()
+
+
+def _asks_for_extraction(members: list[int], ctx: ScoringContext) -> bool:
+    """Whether members ask for extraction together: at least twice the
+    population's rate of reasoning and rewrite requests (where the provider
+    labels them), the rate from which extraction_requests counts in full."""
+    ref = ctx.ref
+    if "extraction" not in ref.informative:
+        return True
+    accounts = [ctx.evidence.accounts[m] for m in members]
+    sessions = sum(a["sessions"] for a in accounts)
+    extracting = sum(min(a["reasoning"] + a["rewrites"], a["sessions"]) for a in accounts)
+    return extracting >= 2 * (ref.reasoning_rate + ref.rewrite_rate) * sessions
 
 
 def _combine_intent(features: list[Feature], informative: tuple[str, ...]) -> None:
