@@ -64,6 +64,9 @@ class DetectParams:
     marked_cores: bool = True
     # Rounds of measuring again without the networks already found.
     rerank_rounds: int = 3
+    # Flagged communities linked between at this share of the pair density
+    # inside them (or more) are pieces of one network (join_pieces).
+    join_density: float = 0.5
     projection: ProjectionParams = field(default_factory=ProjectionParams)
     scoring: ScoreParams = field(default_factory=ScoreParams)
 
@@ -136,6 +139,13 @@ def analyse(evidence: Evidence, params: DetectParams,
     if again != groups:
         groups = again
         scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
+    # Modularity cuts a dense block that is almost a graph of its own into
+    # pieces: flagged pieces as densely linked to one another as inside
+    # themselves are one network.
+    joined = join_pieces(ctx, groups, scored, params)
+    if joined != groups:
+        groups = joined
+        scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
     # The false-positive budget, against random groups of the final sizes: a
     # threshold above one half only when chance would break it there.
     calibrate(ctx, groups)
@@ -160,6 +170,68 @@ def likenesses(ctx: ScoringContext, scored: list[CommunityScore],
             if likeness is not None:
                 found[community.members[0]] = likeness.as_dict()
     return found
+
+
+def join_pieces(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityScore],
+                params: DetectParams) -> list[list[int]]:
+    """Flagged communities joined when they are pieces of one block: the link
+    weight per pair of accounts between two of them is at least
+    `join_density` times that inside the less dense of the two. Modularity
+    measures a block that has few links outside against itself, and cuts a
+    homogeneous one along its chance fluctuations; two networks that share a
+    proxy exit are linked far more thinly between than inside. A join is
+    kept when the joined group scores as a network."""
+    flagged = [c.members for c in scored if c.flagged]
+    if len(flagged) < 2:
+        return groups
+    projection = ctx.projection
+    label = np.full(projection.size, -1, dtype=np.int64)
+    for g, members in enumerate(flagged):
+        label[members] = g
+    a, b = label[projection.sources], label[projection.targets]
+    both = (a >= 0) & (b >= 0)
+    a, b, w = a[both], b[both], projection.weights[both]
+    k = len(flagged)
+    weight = np.zeros((k, k))
+    np.add.at(weight, (np.minimum(a, b), np.maximum(a, b)), w)
+    sizes = np.array([len(m) for m in flagged], dtype=float)
+    inside = np.diag(weight) / np.maximum(sizes * (sizes - 1) / 2, 1)
+    parent = list(range(k))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in zip(*np.nonzero(np.triu(weight, 1)), strict=True):
+        between = weight[i, j] / (sizes[i] * sizes[j])
+        if between >= params.join_density * min(inside[i], inside[j]):
+            parent[root(int(i))] = root(int(j))
+    blocks: dict[int, list[int]] = {}
+    for g in range(k):
+        blocks.setdefault(root(g), []).append(g)
+    merged: dict[tuple[int, ...], list[int]] = {}
+    for pieces in blocks.values():
+        if len(pieces) < 2:
+            continue
+        whole = sorted(m for g in pieces for m in flagged[g])
+        if score_groups(ctx, [whole])[0].flagged:
+            for g in pieces:
+                merged[tuple(flagged[g])] = whole
+    if not merged:
+        return groups
+    result: list[list[int]] = []
+    seen: set[tuple[int, ...]] = set()
+    for group in groups:
+        whole = merged.get(tuple(group))
+        if whole is None:
+            result.append(group)
+        elif tuple(whole) not in seen:
+            seen.add(tuple(whole))
+            result.append(whole)
+    result.sort(key=lambda g: (-len(g), g[0]))
+    return result
 
 
 def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityScore],
