@@ -13,7 +13,7 @@ from app.detect.communities import communities
 from app.detect.evidence import Evidence
 from app.detect.features import busiest_window_share, typical_rate
 from app.detect.lineage import match_networks
-from app.detect.project import Projection, ProjectionParams, project
+from app.detect.project import Projection, ProjectionParams, entity_members, project
 from app.detect.run import DetectParams, analyse
 from app.detect.templates import band_keys, hamming, template_families
 from app.evaluation.metrics import adjusted_rand_index
@@ -333,3 +333,16 @@ def test_template_families_shared_by_many_heads_still_link_them() -> None:
     strict = project(ev, ProjectionParams(min_template_weight=params.min_edge_weight,
                                           coactivity=CoactivityParams(enabled=False)))
     assert strict.edge_count == 0
+
+
+def test_a_family_two_accounts_used_once_each_links_them() -> None:
+    # Heads that send mostly one-off reworded tasks share each family with one
+    # other head, one session each: that is a shared family.
+    ev = Evidence()
+    a, b, c = (ev.add_account(name, sessions=1) for name in ("a", "b", "c"))
+    fp = random.Random(5).getrandbits(64)
+    ev.templates[a] = [fp]
+    ev.templates[b] = [fp ^ 0b101]  # a near-duplicate: the same family
+    ev.templates[c] = [random.Random(6).getrandbits(64)]
+    shared, _families, _users = entity_members(ev, ProjectionParams())
+    assert list(shared["template"].values()) == [[a, b]]

@@ -1447,6 +1447,28 @@ def test_a_household_card_inside_a_networks_community_ties_no_one_to_it() -> Non
     assert all(alone[m] == {"payment"} for m in family)
 
 
+def test_a_busy_household_inside_a_networks_community_keeps_no_tie_to_it() -> None:
+    """Three busy people on one card (heavy volume, a sweep of subjects) but no
+    reasoning or rewrite requests: their card ties them together, not to the
+    network whose community they sit in; three heads that ask for reasoning keep theirs."""
+    world = World(seed=45)
+    world.background(500)
+    network = many_template_network(world)
+    spread = {s: 4 for s in CATEGORIES[:10]}
+    busy = heavy(world, "busy", n=3, payment="pm-home", sessions=40, requests=2_000,
+                 reasoning=0, output=2_000 * 1_500, days=30, categories=spread)
+    ring = heavy(world, "ring", n=3, payment="pm-ring", sessions=40, requests=2_000,
+                 reasoning=30, output=2_000 * 1_500, days=30, categories=spread)
+    ctx = world.context()
+    # Both are well above ordinary on their own profile (halfway to the mark) ...
+    bar = (0.5 + ctx.params.own_intent) / 2
+    assert all(ctx.ref.own_intent[a] >= bar for a in busy + ring)
+    _features, own = evaluate_group(network + busy + ring, ctx)
+    # ... but only the one that asks for a harvest keeps its card as a tie.
+    assert all("payment" in own[m] for m in ring)
+    assert all(own[m] == set() for m in busy)
+
+
 def test_a_heavy_user_linked_to_strangers_is_not_flagged_on_its_profile_alone() -> None:
     world = World(seed=44)
     background = world.background(500)
