@@ -10,12 +10,31 @@ nothing and never reaches a user.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 import numpy as np
 
 from app.detect.project import Projection
 
 ALGORITHMS = ("leiden", "louvain")
+
+
+def connected(n: int, pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """The connected component of each of `n` items joined by `pairs`, as one
+    representative item per component (union-find with path halving)."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    return [find(i) for i in range(n)]
 
 
 def communities(projection: Projection, algorithm: str = "leiden", resolution: float = 1.0,

@@ -21,7 +21,7 @@ import numpy as np
 import psutil
 
 from app.db.graph import Graph
-from app.detect.communities import communities, induced_all
+from app.detect.communities import communities, connected, induced_all
 from app.detect.evidence import Evidence, read_evidence
 from app.detect.features import MARKED_SHARING, Group
 from app.detect.lineage import Lineage, match_networks
@@ -196,21 +196,14 @@ def join_pieces(ctx: ScoringContext, groups: list[list[int]], scored: list[Commu
     np.add.at(weight, (np.minimum(a, b), np.maximum(a, b)), w)
     sizes = np.array([len(m) for m in flagged], dtype=float)
     inside = np.diag(weight) / np.maximum(sizes * (sizes - 1) / 2, 1)
-    parent = list(range(k))
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, j in zip(*np.nonzero(np.triu(weight, 1)), strict=True):
-        between = weight[i, j] / (sizes[i] * sizes[j])
-        if between >= params.join_density * min(inside[i], inside[j]):
-            parent[root(int(i))] = root(int(j))
+    pieces_of_one = [(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(weight, 1)),
+                                                      strict=True)
+                     if weight[i, j] / (sizes[i] * sizes[j])
+                     >= params.join_density * min(inside[i], inside[j])]
+    root = connected(k, pieces_of_one)
     blocks: dict[int, list[int]] = {}
     for g in range(k):
-        blocks.setdefault(root(g), []).append(g)
+        blocks.setdefault(root[g], []).append(g)
     merged: dict[tuple[int, ...], list[int]] = {}
     for pieces in blocks.values():
         if len(pieces) < 2:
@@ -224,12 +217,12 @@ def join_pieces(ctx: ScoringContext, groups: list[list[int]], scored: list[Commu
     result: list[list[int]] = []
     seen: set[tuple[int, ...]] = set()
     for group in groups:
-        whole = merged.get(tuple(group))
-        if whole is None:
+        joined = merged.get(tuple(group))
+        if joined is None:
             result.append(group)
-        elif tuple(whole) not in seen:
-            seen.add(tuple(whole))
-            result.append(whole)
+        elif tuple(joined) not in seen:
+            seen.add(tuple(joined))
+            result.append(joined)
     result.sort(key=lambda g: (-len(g), g[0]))
     return result
 

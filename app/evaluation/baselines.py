@@ -26,26 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from app.detect.communities import connected
 from app.detect.evidence import Evidence
 from app.detect.project import ProjectionParams, entity_members
 
 Baseline = Callable[[Evidence], tuple[dict[str, str], set[str]]]
-
-
-def _components(n: int, edges: list[tuple[int, int]]) -> list[int]:
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-    return [find(i) for i in range(n)]
 
 
 # The shared entities the baselines read, pinned as they were when their cached
@@ -60,7 +45,7 @@ def baseline_shared_address_components(evidence: Evidence, min_size: int = 3
     shared, _, _ = entity_members(evidence, BASELINE_ENTITIES)
     edges = [(accounts[0], other) for accounts in shared.get("ip", {}).values()
              for other in accounts[1:]]
-    roots = _components(evidence.size, edges)
+    roots = connected(evidence.size, edges)
     sizes = Counter(roots)
     group_of = {evidence.account_ids[i]: f"cc{r}" for i, r in enumerate(roots)
                 if sizes[r] >= 2}
