@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import random
 
 import numpy as np
 import pytest
 
+from app.addresses import address_facts
 from app.detect.coactivity import CoactivityParams, coactive_pairs, poisson_tail, quiet_cap
 from app.detect.communities import communities
 from app.detect.evidence import Evidence
@@ -36,6 +38,34 @@ def test_near_duplicates_join_one_family_and_strangers_do_not() -> None:
     families = template_families(variants + strangers)
     assert len({families[v] for v in variants}) == 1
     assert len({families[s] for s in strangers}) == len(set(strangers))
+
+
+def test_families_do_not_depend_on_the_order_fingerprints_arrive_in() -> None:
+    # Nine strangers and a pair of variants share only their lowest band: the
+    # bucket holds more strangers than it keeps representatives, so what is
+    # compared with what must not follow the order of arrival.
+    rng = random.Random(5)
+    low = rng.getrandbits(21)
+    strangers = [(rng.getrandbits(43) << 21) | low for _ in range(9)]
+    variant = (rng.getrandbits(43) << 21) | low
+    # bits 21-23 and 42: both upper contiguous bands and all three interleaved
+    # ones differ, so the pair meets in the lowest band only
+    pair = [variant, flip(variant, [21, 22, 23, 42])]
+    first = template_families(strangers + pair)
+    assert template_families(pair + strangers) == first
+    assert template_families(list(reversed(strangers)) + pair[::-1]) == first
+
+
+def test_a_family_and_strangers_in_one_bucket_stay_apart() -> None:
+    rng = random.Random(6)
+    low = rng.getrandbits(21)
+    base = (rng.getrandbits(43) << 21) | low
+    variants = [flip(base, rng.sample(range(21, 64), 3)) for _ in range(40)]
+    strangers = [(rng.getrandbits(43) << 21) | low for _ in range(5)]
+    families = template_families(strangers + variants + [base])
+    assert len({families[v] for v in [*variants, base]}) == 1
+    assert families[base] == min([*variants, base])
+    assert len({families[s] for s in strangers}) == len(strangers)
 
 
 def test_band_keys_agree_for_identical_bands() -> None:
@@ -84,6 +114,22 @@ def edge_weight(projection: Projection, a: int, b: int) -> float:
     lo, hi = min(a, b), max(a, b)
     mask = (projection.sources == lo) & (projection.targets == hi)
     return float(projection.weights[mask].sum())
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "9.8.7.6", "10.20.30.40", "199.250.255.255",
+                                     "2001:db8:1:2::1", "::ffff:1.2.3.4"])
+def test_address_prefixes_agree_with_the_standard_library(address: str) -> None:
+    ip = ipaddress.ip_address(address)
+    bits = 24 if ip.version == 4 else 48
+    assert address_facts(address) == (
+        ip.version, str(ipaddress.ip_network(f"{address}/{bits}", strict=False)))
+
+
+@pytest.mark.parametrize("address", ["01.2.3.4", "1.2.3.256", "1.2.3", "1.2.3.\u0664",
+                                     " 1.2.3.4", "1.2.3.4.5"])
+def test_addresses_the_standard_library_refuses_are_refused(address: str) -> None:
+    with pytest.raises(ValueError):
+        address_facts(address)
 
 
 def test_rare_shared_entities_weigh_more_than_hubs() -> None:

@@ -69,21 +69,34 @@ class Coactivity:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-def account_windows(starts: dict[int, list[int]], window_seconds: int, shift: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _flatten(starts: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Every session start as (account, time) arrays."""
+    counts = np.fromiter((len(times) for times in starts.values()), dtype=np.int64,
+                         count=len(starts))
+    accounts = np.repeat(np.fromiter(starts.keys(), dtype=np.int64, count=len(starts)), counts)
+    times = np.fromiter((t for times in starts.values() for t in times), dtype=np.int64,
+                        count=int(counts.sum()))
+    return accounts, times
+
+
+def _windows_of(flat: tuple[np.ndarray, np.ndarray], window_seconds: int, shift: int
+                ) -> tuple[np.ndarray, np.ndarray]:
     """(account, window) links, one per account and window it started a session in."""
-    accounts: list[np.ndarray] = []
-    windows: list[np.ndarray] = []
-    for account, times in starts.items():
-        if not times:
-            continue
-        w = np.unique((np.asarray(times, dtype=np.int64) + shift) // window_seconds)
-        windows.append(w)
-        accounts.append(np.full(w.size, account, dtype=np.int64))
-    if not windows:
+    accounts, times = flat
+    if times.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    return np.concatenate(accounts), np.concatenate(windows)
+    windows = (times + shift) // window_seconds
+    low = int(windows.min())
+    span = int(windows.max()) - low + 1
+    links = np.sort(accounts * span + (windows - low))
+    links = links[_run_starts(links)]
+    return links // span, links % span + low
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array begins."""
+    return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
 
 
 def quiet_cap(populations: np.ndarray, pair_budget: float, hub_size: int) -> int:
@@ -114,19 +127,22 @@ def poisson_tail(mean: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 def _grid_pairs(accounts: np.ndarray, windows: np.ndarray, size: int,
                 params: CoactivityParams
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Per grid: pair keys met in quiet windows, shared counts, weight sums, tail
-    probabilities; the cap and the quiet windows' members (for evidence)."""
-    _keys, inverse, population = np.unique(windows, return_inverse=True, return_counts=True)
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Per grid: the pairs that met in at least `min_shared` quiet windows (keys,
+    shared counts, weight sums, tail probabilities); the cap; and how many
+    pairs met at all."""
+    # Links by window, accounts ascending inside one (they come by account).
+    order = np.argsort(windows, kind="stable")
+    acc, win = accounts[order], windows[order]
+    starts = _run_starts(win)
+    population = np.diff(np.r_[starts, win.size])
     cap = quiet_cap(population, params.pair_budget, params.hub_size)
-    quiet = population[inverse] <= cap
-    acc, win = accounts[quiet], inverse[quiet]
-    order = np.lexsort((acc, win))
-    acc, win = acc[order], win[order]
+    quiet = np.repeat(population <= cap, population)
+    acc, win = acc[quiet], win[quiet]
+    starts = _run_starts(win)
+    sizes = np.diff(np.r_[starts, win.size])
     src_parts, dst_parts, w_parts = [], [], []
     # Windows of one population are expanded together, as in the projection.
-    starts = np.flatnonzero(np.r_[True, win[1:] != win[:-1]])
-    sizes = np.diff(np.r_[starts, win.size])
     for n in np.unique(sizes[sizes >= 2]):
         firsts = starts[sizes == n]
         matrix = acc[firsts[:, None] + np.arange(n)]
@@ -136,21 +152,28 @@ def _grid_pairs(accounts: np.ndarray, windows: np.ndarray, size: int,
         w_parts.append(np.full(firsts.size * upper_i.size, 1.0 / (n - 1)))
     if not src_parts:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0), np.zeros(0), cap
+        return empty, empty, np.zeros(0), np.zeros(0), cap, 0
     src, dst, wts = np.concatenate(src_parts), np.concatenate(dst_parts), np.concatenate(w_parts)
-    pair_keys, pair_inverse, shared = np.unique(src * size + dst, return_inverse=True,
-                                                return_counts=True)
-    weight = np.bincount(pair_inverse, weights=wts)
+    keys = src * size + dst
+    by_pair = np.argsort(keys)
+    keys = keys[by_pair]
+    first = _run_starts(keys)
+    pair_keys = keys[first]
+    shared = np.diff(np.r_[first, keys.size])
+    weight = np.add.reduceat(wts[by_pair], first)
     # Chance meetings: a met `met[a]` others over its quiet windows; each of those
     # is b with b's share of all quiet activity. Taking the larger direction is
     # the cautious choice; a ring's meetings among itself raise `met` only
     # linearly, so a small ring cannot explain itself away.
     met = np.bincount(src, minlength=size) + np.bincount(dst, minlength=size)
     active = np.bincount(acc, minlength=size)
+    # Only pairs that met often enough are tested (most met once).
+    often = shared >= params.min_shared
+    pair_keys, shared, weight = pair_keys[often], shared[often], weight[often]
     a, b = pair_keys // size, pair_keys % size
     mean = np.maximum(met[a] * active[b], met[b] * active[a]) / float(acc.size)
     tail = poisson_tail(mean, shared)
-    return pair_keys, shared, weight, tail, cap
+    return pair_keys, shared, weight, tail, cap, int(often.size)
 
 
 def coactive_pairs(starts: dict[int, list[int]], size: int,
@@ -165,11 +188,12 @@ def coactive_pairs(starts: dict[int, list[int]], size: int,
     candidates = 0
     active = sum(1 for times in starts.values() if times)
     hypotheses = max(active * (active - 1) / 2, 1.0)
+    flat = _flatten(starts)
     for grid, shift in enumerate(grids):
-        accounts, windows = account_windows(starts, params.window_seconds, shift)
-        keys, shared, weight, tail, cap = _grid_pairs(accounts, windows, size, params)
+        accounts, windows = _windows_of(flat, params.window_seconds, shift)
+        keys, shared, weight, tail, cap, met = _grid_pairs(accounts, windows, size, params)
         stats[f"coactivity_cap_{grid}"] = cap
-        candidates += int(keys.size)
+        candidates += met
         per_grid.append((keys, shared, weight, tail))
     # Each pair is tested once per grid: the bound covers both.
     for keys, shared, weight, tail in per_grid:

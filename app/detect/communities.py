@@ -45,9 +45,8 @@ def communities(projection: Projection, algorithm: str = "leiden", resolution: f
     if projection.edge_count == 0:
         return []
     nodes = np.unique(np.concatenate([projection.sources, projection.targets]))
-    position = {int(n): i for i, n in enumerate(nodes)}
-    edges = [(position[int(a)], position[int(b)])
-             for a, b in zip(projection.sources, projection.targets, strict=True)]
+    edges = np.column_stack([np.searchsorted(nodes, projection.sources),
+                             np.searchsorted(nodes, projection.targets)]).tolist()
     weights = projection.weights.tolist()
     if algorithm == "leiden":
         labels = _leiden(len(nodes), edges, weights, resolution, seed)
@@ -61,7 +60,7 @@ def communities(projection: Projection, algorithm: str = "leiden", resolution: f
     return found
 
 
-def _leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resolution: float,
+def _leiden(n: int, edges: list[list[int]], weights: list[float], resolution: float,
             seed: int) -> list[int]:
     import igraph as ig
     import leidenalg
@@ -74,7 +73,7 @@ def _leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resoluti
     return list(partition.membership)
 
 
-def _louvain(n: int, edges: list[tuple[int, int]], weights: list[float], resolution: float,
+def _louvain(n: int, edges: list[list[int]], weights: list[float], resolution: float,
              seed: int) -> list[int]:
     import community as community_louvain
     import networkx as nx

@@ -194,6 +194,8 @@ def project(evidence: Evidence, params: ProjectionParams | None = None,
     # Cliques of the same size are expanded together with numpy.
     by_size: dict[int, tuple[list[list[int]], list[float], list[float]]] = \
         defaultdict(lambda: ([], [], []))
+    # the pairs of hubs (numpy parts) and of focus runs (_focus_pairs fills arrays)
+    hub_parts: tuple[list[np.ndarray], ...] = ([], [], [], [])
     hub_src, hub_dst, hub_wts, hub_tpl = array("q"), array("q"), array("d"), array("d")
     stats: dict[str, int] = defaultdict(int)
     for kind in sorted(shared):
@@ -216,19 +218,22 @@ def project(evidence: Evidence, params: ProjectionParams | None = None,
             stats["hubs"] += 1
             order = accounts[:]
             rng.shuffle(order)
-            for i, a in enumerate(order):
-                for step in range(1, min(params.hub_degree // 2, len(order) - 1) + 1):
-                    b = order[(i + step) % len(order)]
-                    if focus is not None and not (focus[a] or focus[b]):
-                        continue
-                    hub_src.append(a)
-                    hub_dst.append(b)
-                    hub_wts.append(weight)
-                    hub_tpl.append(weight if kind == "template" else 0.0)
-    parts_src = [np.frombuffer(hub_src, dtype=np.int64)] if hub_src else []
-    parts_dst = [np.frombuffer(hub_dst, dtype=np.int64)] if hub_dst else []
-    parts_wts = [np.frombuffer(hub_wts, dtype=np.float64)] if hub_wts else []
-    parts_tpl = [np.frombuffer(hub_tpl, dtype=np.float64)] if hub_tpl else []
+            ring = np.asarray(order, dtype=np.int64)
+            for step in range(1, min(params.hub_degree // 2, len(order) - 1) + 1):
+                src, dst = ring, np.roll(ring, -step)
+                if focus is not None:
+                    either = focus[src] | focus[dst]
+                    src, dst = src[either], dst[either]
+                hub_parts[0].append(src)
+                hub_parts[1].append(dst)
+                hub_parts[2].append(np.full(src.size, weight))
+                hub_parts[3].append(np.full(src.size, weight if kind == "template" else 0.0))
+    parts_src, parts_dst, parts_wts, parts_tpl = hub_parts
+    if hub_src:
+        parts_src.append(np.frombuffer(hub_src, dtype=np.int64))
+        parts_dst.append(np.frombuffer(hub_dst, dtype=np.int64))
+        parts_wts.append(np.frombuffer(hub_wts, dtype=np.float64))
+        parts_tpl.append(np.frombuffer(hub_tpl, dtype=np.float64))
     for n, (members, entity_weights, template_weights) in sorted(by_size.items()):
         matrix = np.asarray(members, dtype=np.int64)
         upper_i, upper_j = np.triu_indices(n, 1)
@@ -291,7 +296,10 @@ def _aggregate(src: list[np.ndarray], dst: list[np.ndarray], wts: list[np.ndarra
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = lo != hi
     keys = lo[keep] * size + hi[keep]
-    unique, inverse = np.unique(keys, return_inverse=True)
-    summed = np.bincount(inverse, weights=w[keep])
-    templates = np.bincount(inverse, weights=t[keep], minlength=unique.size)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    unique = keys[first]
+    summed = np.add.reduceat(w[keep][order], first) if first.size else np.zeros(0)
+    templates = np.add.reduceat(t[keep][order], first) if first.size else np.zeros(0)
     return unique // size, unique % size, summed, templates

@@ -5,53 +5,48 @@ and interleaved); fingerprints that agree exactly on a band land in one
 bucket and are compared only there, so near duplicates meet without
 comparing all pairs. Two fingerprints within `max_distance` bits join one
 family (union-find), so a family is a template with all its variants.
+
+A bucket keeps up to `REPRESENTATIVES` representatives, each the first (by
+value) of its members within reach of none before it; every other member is
+compared with them in turn and joins the first it is near. A bucket of one
+family with a few strangers thus costs a few comparisons per member, and
+the result does not depend on the order the fingerprints come in. All of it
+runs over numpy arrays, one round of representatives at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
 BAND_BITS = (21, 21, 22)
 MAX_DISTANCE = 8  # unrelated prompts differ in about 32 of 64 bits; variants in a few
 REPRESENTATIVES = 8  # compared per bucket; enough for a family and its outliers
 
 
-def _interleave_tables() -> list[list[tuple[int, int, int]]]:
-    """Per byte of a fingerprint and byte value: its bits' share of the three
-    interleaved bands (band b holds every bit whose position % 3 == b)."""
-    tables = []
-    for byte in range(8):
-        table = []
-        for value in range(256):
-            parts = [0, 0, 0]
-            for k in range(8):
-                if value >> k & 1:
-                    bit = 8 * byte + k
-                    parts[bit % 3] |= 1 << (bit // 3)
-            table.append((parts[0], parts[1], parts[2]))
-        tables.append(table)
-    return tables
-
-
-_TABLES = _interleave_tables()
+def bands(values: np.ndarray) -> list[np.ndarray]:
+    """The six bands of each fingerprint (uint64): three contiguous ones and
+    three interleaved ones (band b holds every bit whose position % 3 == b)."""
+    values = np.asarray(values, dtype=np.uint64)
+    out = []
+    shift = 0
+    for bits in BAND_BITS:
+        out.append((values >> np.uint64(shift)) & np.uint64((1 << bits) - 1))
+        shift += bits
+    interleaved = [np.zeros_like(values) for _ in range(3)]
+    for bit in range(64):
+        interleaved[bit % 3] |= ((values >> np.uint64(bit)) & np.uint64(1)) << np.uint64(
+            bit // 3)
+    return out + interleaved
 
 
 def band_keys(fingerprint: int) -> list[tuple[int, int]]:
-    """The (band number, band value) keys of one fingerprint: three contiguous
-    bands and three interleaved ones."""
-    keys = []
-    shift = 0
-    for number, bits in enumerate(BAND_BITS):
-        keys.append((number, (fingerprint >> shift) & ((1 << bits) - 1)))
-        shift += bits
-    b0 = b1 = b2 = 0
-    for byte, table in enumerate(_TABLES):
-        p0, p1, p2 = table[(fingerprint >> (8 * byte)) & 0xFF]
-        b0 |= p0
-        b1 |= p1
-        b2 |= p2
-    keys += [(3, b0), (4, b1), (5, b2)]
-    return keys
+    """The (band number, band value) keys of one fingerprint."""
+    return [(number, int(band[0]))
+            for number, band in enumerate(bands(np.array([fingerprint], dtype=np.uint64)))]
 
 
 def hamming(a: int, b: int) -> int:
@@ -61,40 +56,36 @@ def hamming(a: int, b: int) -> int:
 def template_families(fingerprints: Iterable[int],
                       max_distance: int = MAX_DISTANCE) -> dict[int, int]:
     """Map each distinct fingerprint to its family (the smallest fingerprint in it)."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            if ra < rb:
-                parent[rb] = ra
-            else:
-                parent[ra] = rb
-
-    buckets: dict[tuple[int, int], list[int]] = {}
-    for fp in fingerprints:
-        if fp in parent:
-            continue
-        parent[fp] = fp
-        for key in band_keys(fp):
-            reps = buckets.get(key)
-            if reps is None:
-                buckets[key] = [fp]
-                continue
-            matched = False
-            for rep in reps:
-                if hamming(fp, rep) <= max_distance:
-                    union(fp, rep)
-                    matched = True
-                    break
-            if not matched and len(reps) < REPRESENTATIVES:
-                reps.append(fp)
-    return {fp: find(fp) for fp in parent}
+    values = np.unique(np.fromiter(fingerprints, dtype=np.uint64))
+    n = values.size
+    if n == 0:
+        return {}
+    near_a: list[np.ndarray] = []
+    near_b: list[np.ndarray] = []
+    for band in bands(values):
+        # Buckets in band order, members by value inside (values are sorted).
+        order = np.argsort(band, kind="stable")
+        keys = band[order]
+        new = np.r_[True, keys[1:] != keys[:-1]]
+        bucket = np.cumsum(new) - 1
+        size = np.bincount(bucket)
+        crowded = size[bucket] > 1
+        member, bucket = order[crowded], bucket[crowded]
+        for _ in range(REPRESENTATIVES):
+            if member.size == 0:
+                break
+            first = np.r_[True, bucket[1:] != bucket[:-1]]
+            rep = member[np.flatnonzero(first)[np.cumsum(first) - 1]]
+            near = ~first & (np.bitwise_count(values[member] ^ values[rep]) <= max_distance)
+            near_a.append(member[near])
+            near_b.append(rep[near])
+            left = ~first & ~near
+            member, bucket = member[left], bucket[left]
+    a = np.concatenate(near_a) if near_a else np.zeros(0, dtype=np.int64)
+    b = np.concatenate(near_b) if near_b else np.zeros(0, dtype=np.int64)
+    links = coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)), shape=(n, n))
+    _count, label = connected_components(links, directed=False)
+    # Values are sorted, so a component's first index holds its smallest value.
+    smallest = np.full(label.max() + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, label, np.arange(n))
+    return dict(zip(values.tolist(), values[smallest[label]].tolist(), strict=True))

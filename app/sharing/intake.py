@@ -27,7 +27,7 @@ from stix2patterns.validator import validate as validate_pattern
 from app.alerts import new_alert, store_all
 from app.audit import record
 from app.db.graph import Graph
-from app.detect.templates import BAND_BITS, MAX_DISTANCE
+from app.detect.templates import MAX_DISTANCE, bands
 from app.sharing.stix import CUSTOM_TYPES, keyed_hash
 
 MAX_BUNDLE_BYTES = 200_000_000
@@ -348,7 +348,7 @@ def _simhash_matches(templates: list[tuple[str, int]], ours: list[str]
     reported = np.array([t for _i, t in templates], dtype=np.uint64)
     found_ours: list[np.ndarray] = []
     found_rows: list[np.ndarray] = []
-    for band_ours, band_reported in zip(_bands(values), _bands(reported), strict=True):
+    for band_ours, band_reported in zip(bands(values), bands(reported), strict=True):
         order = np.argsort(band_ours, kind="stable")
         ranked = band_ours[order]
         # Reports a block at a time: a block's candidates are held at once.
@@ -386,20 +386,6 @@ def _simhash_matches(templates: list[tuple[str, int]], ours: list[str]
              "how": "SimHash", "distance": int(b)}
             for row, i, b in zip(rows[chosen].tolist(), index[chosen].tolist(),
                                  bits[chosen].tolist(), strict=True)]
-
-
-def _bands(values: np.ndarray) -> list[np.ndarray]:
-    """The six bands of each fingerprint (app.detect.templates.band_keys, vectorised)."""
-    bands = []
-    shift = 0
-    for bits in BAND_BITS:
-        bands.append((values >> np.uint64(shift)) & np.uint64((1 << bits) - 1))
-        shift += bits
-    interleaved = [np.zeros_like(values) for _ in range(3)]
-    for bit in range(64):
-        interleaved[bit % 3] |= ((values >> np.uint64(bit)) & np.uint64(1)) << np.uint64(
-            bit // 3)
-    return bands + interleaved
 
 
 def _alert(graph: Graph, source: str, matched_ids: list[str]) -> tuple[str | None, int]:
