@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from app.detect.evidence import ENTITY_STATEMENTS
+from app.detect.evidence import USE_KINDS
 from app.detect.project import BASE_WEIGHT
 from app.ingest.shape import graph_shape
 from app.kinds import (
@@ -59,7 +59,7 @@ def test_stored_spellings_stay_as_cases_and_exports_already_have_them() -> None:
 def test_the_detector_spells_entity_kinds_as_the_registry_stores_them() -> None:
     stored = {k.stored for k in KINDS}
     assert set(BASE_WEIGHT) - SIGNALS <= stored
-    assert set(ENTITY_STATEMENTS) <= stored
+    assert set(USE_KINDS) <= stored
 
 
 def test_masking_follows_the_registry() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,84 +63,107 @@ class Evidence:
         return len(self.account_ids) - 1
 
 
-ENTITY_STATEMENTS = {
-    "device": "used_devices",
-    "api_key": "used_keys",
-    "user_agent": "used_agents",
-}
+# Accounts, addresses and sessions come in rows of this many: a row costs the
+# client far more than the values in it.
+READ_CHUNK = 1000
+# The statements after the accounts, read at once by a full read (the server
+# works on one while this process decodes another).
+SIDE_BY_SIDE = 2
+ACCOUNT_COLUMNS = ("created", "status", "status_changed", "plan", "email_domain", "org_id",
+                   "payment", "signup_ip", "sessions", "requests", "tokens", "reasoning",
+                   "rewrites", "refusals")
+# The roll-ups each account row of detect/accounts ends with, after the addresses.
+USE_KINDS = ("device", "api_key", "user_agent")
 
 
 def read_evidence(graph: Graph) -> Evidence:
     """Read everything detection needs in a few streaming passes."""
-    return _read(lambda name: graph.stream("detect/" + name))
+    return _read(lambda name: graph.stream("detect/" + name, chunk=READ_CHUNK),
+                 side_by_side=True)
 
 
 def read_some(graph: Graph, account_ids: list[str]) -> Evidence:
     """What detection reads, for the named accounts only (an incremental run's
     neighbourhood), numbered in id order."""
-    params = {"ids": sorted(set(account_ids))}
-    names = ["accounts", "used_ips", *ENTITY_STATEMENTS.values(), "account_sessions",
-             "reported"]
+    params = {"ids": sorted(set(account_ids)), "chunk": READ_CHUNK}
+    names = ["accounts", "address_intel", "account_sessions", "reported"]
     # A neighbourhood's rows fit in memory: its statements run side by side.
     fetched = dict(zip(names, graph.read_side_by_side([("detect/some/" + name, params)
                                                        for name in names]), strict=True))
     return _read(lambda name: (tuple(row.values()) for row in fetched[name]))
 
 
-def _read(rows: Callable[[str], Iterable[tuple[Any, ...]]]) -> Evidence:
-    """Evidence from the rows of the statements of detect/all/ or detect/some/,
-    as `rows(name)` gives them."""
+Rows = Callable[[str], Iterable[tuple[Any, ...]]]
+
+
+def _read(rows: Rows, side_by_side: bool = False) -> Evidence:
+    """Evidence from the rows of the statements of detect/ or detect/some/, as
+    `rows(name)` gives them. The accounts come first (they number the rest);
+    the others, read meanwhile when `side_by_side`, are taken in after."""
     evidence = Evidence()
-    columns = ("account_id", "created", "status", "status_changed", "plan", "email_domain",
-               "org_id", "payment", "signup_ip", "sessions", "requests", "tokens", "reasoning",
-               "rewrites", "refusals")
-    for row in rows("accounts"):
-        facts = dict(zip(columns, row, strict=True))
-        evidence.account_ids.append(facts.pop("account_id"))
-        facts["status"] = facts["status"] or "active"
-        facts["reported"] = False
-        evidence.accounts.append(facts)
+    later = ("account_sessions", "address_intel", "reported")
+    if side_by_side:
+        with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
+            pending = [pool.submit(lambda name: list(rows(name)), name) for name in later]
+            _take_accounts(evidence, rows("accounts"))
+            fetched = [done.result() for done in pending]
+    else:
+        _take_accounts(evidence, rows("accounts"))
+        fetched = [list(rows(name)) for name in later]
+    sessions, intel, reported = fetched
     index = evidence.index()
-    # What other providers reported: one more piece of evidence, never a verdict.
-    for (account_id,) in rows("reported"):
-        if account_id in index:
-            evidence.accounts[index[account_id]]["reported"] = True
-    for account_id, address, sessions, network_type, known, provider, asn, as_org in \
-            rows("used_ips"):
-        evidence.ip_uses.append((index[account_id], address, int(sessions or 0)))
-        if address not in evidence.ip_intel:
+    _take_sessions(evidence, index, sessions)
+    for (chunk,) in intel:
+        for address, network_type, known, provider, asn, as_org in chunk:
             evidence.ip_intel[address] = {"network_type": network_type, "known": known,
                                           "proxy_provider": provider, "asn": asn,
                                           "as_org": as_org}
-    for kind, statement in ENTITY_STATEMENTS.items():
-        uses = evidence.entity_uses[kind]
-        for account_id, key, sessions in rows(statement):
-            uses.append((index[account_id], key, int(sessions or 0)))
+    # What other providers reported: one more piece of evidence, never a verdict.
+    for (account_id,) in reported:
+        if account_id in index:
+            evidence.accounts[index[account_id]]["reported"] = True
     # Uses in a canonical order, whatever order the server returns them in (it
     # follows the order of loading), so communities do not depend on it.
     evidence.ip_uses.sort()
     for uses in evidence.entity_uses.values():
         uses.sort()
-    for account_id, fingerprints, hours, starts, categories, output in \
-            rows("account_sessions"):
-        account = index[account_id]
+    return evidence
+
+
+def _take_accounts(evidence: Evidence, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Accounts (numbered in the id order they come in) and their roll-ups."""
+    uses = [evidence.entity_uses[kind] for kind in USE_KINDS]
+    for (chunk,) in rows:
+        for row in chunk:
+            account = len(evidence.account_ids)
+            evidence.account_ids.append(row[0])
+            facts = dict(zip(ACCOUNT_COLUMNS, row[1:15], strict=True))
+            facts["status"] = facts["status"] or "active"
+            facts["reported"] = False
+            evidence.accounts.append(facts)
+            for address, sessions in row[15]:
+                evidence.ip_uses.append((account, address, int(sessions or 0)))
+            for found, rollup in zip(uses, row[16:], strict=True):
+                for key, sessions in rollup:
+                    found.append((account, key, int(sessions or 0)))
+
+
+def _take_sessions(evidence: Evidence, index: dict[str, int],
+                   rows: Iterable[tuple[Any, ...]]) -> None:
+    """Per account: its prompt fingerprints, session counts by UTC hour, start
+    times, categories and output tokens, in account order."""
+    found = sorted((index[row[0]], row) for (chunk,) in rows for row in chunk)
+    for account, (_id, fingerprints, starts, categories, output) in found:
         if fingerprints:
             evidence.templates[account] = sorted(int(fp, 16) for fp in fingerprints)
         by_hour = [0] * 24
-        for hour in hours:
-            by_hour[hour] += 1
+        for t in starts:
+            by_hour[t // 3600 % 24] += 1
         evidence.hours[account] = by_hour
-        evidence.starts[account] = sorted(int(t) for t in starts)
+        evidence.starts[account] = sorted(starts)
         if categories:
             evidence.categories[account] = dict(Counter(categories))
         evidence.output_tokens[account] = int(output or 0)
-    # ... and per account in account order (the server streams them in its own).
-    evidence.templates = defaultdict(list, sorted(evidence.templates.items()))
-    evidence.hours = dict(sorted(evidence.hours.items()))
-    evidence.starts = dict(sorted(evidence.starts.items()))
-    evidence.categories = dict(sorted(evidence.categories.items()))
-    evidence.output_tokens = dict(sorted(evidence.output_tokens.items()))
-    return evidence
 
 
 def combine(first: Evidence, second: Evidence) -> Evidence:
