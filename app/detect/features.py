@@ -369,18 +369,27 @@ def _entity_users(evidence: Evidence, projection: Projection,
             for a in members:
                 per_account[a].append(key)
         keys_of[kind] = per_account
-    family_users: Counter[str] = Counter()
+    # Template families: a family used by one account is no shared entity, and
+    # most are; only the others are named (there are millions of families).
+    families = projection.account_families
+    used = np.fromiter((f for fams in families.values() for f in fams), dtype=np.uint64)
+    by = np.repeat(np.fromiter(families, dtype=np.int64, count=len(families)),
+                   np.fromiter((len(fams) for fams in families.values()), dtype=np.int64,
+                               count=len(families)))
+    distinct, users_here = np.unique(used, return_counts=True)
+    family_users: Counter[str] = Counter({f"{f:016x}": int(k) for f, k in zip(
+        distinct[users_here > 1].tolist(), users_here[users_here > 1].tolist(), strict=True)})
+    known = projection.population_users.get("template", {})
+    if known:
+        here = dict(zip(distinct.tolist(), users_here.tolist(), strict=True))
+        for key, users_known in known.items():
+            family_users[key] = max(here.get(int(key, 16), 0), users_known)
+    shared = np.fromiter((int(key, 16) for key, k in family_users.items() if k > 1),
+                         dtype=np.uint64)
     family_keys: dict[int, list[str]] = defaultdict(list)
-    for used in projection.account_families.values():
-        for family in used:
-            family_users[f"{family:016x}"] += 1
-    for key, users_known in projection.population_users.get("template", {}).items():
-        family_users[key] = max(family_users[key], users_known)
-    for account, used in projection.account_families.items():
-        for family in used:
-            key = f"{family:016x}"
-            if family_users[key] > 1:
-                family_keys[account].append(key)
+    named = np.isin(used, shared)
+    for account, family in zip(by[named].tolist(), used[named].tolist(), strict=True):
+        family_keys[account].append(f"{family:016x}")
     users["family"] = family_users
     keys_of["family"] = family_keys
     return users, keys_of
@@ -929,21 +938,25 @@ def few_templates(group: Group) -> Result:
     The share of the group's templated sessions in its five busiest families,
     counted in full for a group whose typical member is at or below the
     population's median daily volume and not at all near its top."""
-    used: Counter[int] = Counter()
-    for m in group.members:
-        used.update(group.projection.account_families.get(m, {}))
-    total = sum(used.values())
-    if total == 0 or group.size < 5:
+    if group.size < 5:
         return 0.0, None, 0.0, "no templated sessions"
-    top = sum(c for _f, c in used.most_common(5)) / total
+    uses = [group.projection.account_families.get(m, {}) for m in group.members]
+    families = np.fromiter((f for used in uses for f in used), dtype=np.uint64)
+    if families.size == 0:
+        return 0.0, None, 0.0, "no templated sessions"
+    sessions = np.fromiter((c for used in uses for c in used.values()), dtype=np.int64,
+                           count=families.size)
+    _distinct, which = np.unique(families, return_inverse=True)
+    per_family = np.bincount(which, weights=sessions)
+    top = float(np.sort(per_family)[-5:].sum() / per_family.sum())
     # Homework is a few templates at a low daily volume; a harvest at volume
     # through a few templates gets no credit for them.
     volume = group.typical_percentile("daily_volume")
     quiet = clip((1 - volume) / 0.5, 0, 1)
     nats = 2.0 * (top - 0.5) / 0.5 * quiet if top > 0.5 else 0.0
-    families = count(len(used), "template family", "template families")
+    described = count(per_family.size, "template family", "template families")
     return top, None, nats, (f"{pct(top)} of templated sessions use the same 5 prompt "
-                             f"templates ({families} in all)")
+                             f"templates ({described} in all)")
 
 
 @dataclass(frozen=True)

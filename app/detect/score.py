@@ -137,8 +137,12 @@ def account_session_shares(evidence: Evidence
     n = evidence.size
     institutional = np.zeros(n)
     scripted = np.zeros(n)
+    is_scripted: dict[str, bool] = {}
     for account, agent, sessions in evidence.entity_uses.get("user_agent", []):
-        if SCRIPTED.search(agent):
+        known = is_scripted.get(agent)
+        if known is None:
+            known = is_scripted[agent] = SCRIPTED.search(agent) is not None
+        if known:
             scripted[account] += sessions
     proxied = np.zeros(n)
     for account, address, sessions in evidence.ip_uses:
