@@ -194,8 +194,8 @@ def project(evidence: Evidence, params: ProjectionParams | None = None,
     # Cliques of the same size are expanded together with numpy.
     by_size: dict[int, tuple[list[list[int]], list[float], list[float]]] = \
         defaultdict(lambda: ([], [], []))
-    # the pairs of hubs (numpy parts) and of focus runs (_focus_pairs fills arrays)
-    hub_parts: tuple[list[np.ndarray], ...] = ([], [], [], [])
+    pairs = _Pairs(evidence.size)
+    # the pairs of focus runs (_focus_pairs fills them)
     hub_src, hub_dst, hub_wts, hub_tpl = array("q"), array("q"), array("d"), array("d")
     stats: dict[str, int] = defaultdict(int)
     for kind in sorted(shared):
@@ -224,36 +224,28 @@ def project(evidence: Evidence, params: ProjectionParams | None = None,
                 if focus is not None:
                     either = focus[src] | focus[dst]
                     src, dst = src[either], dst[either]
-                hub_parts[0].append(src)
-                hub_parts[1].append(dst)
-                hub_parts[2].append(np.full(src.size, weight))
-                hub_parts[3].append(np.full(src.size, weight if kind == "template" else 0.0))
-    parts_src, parts_dst, parts_wts, parts_tpl = hub_parts
+                pairs.add(src, dst, np.full(src.size, weight),
+                          np.full(src.size, weight if kind == "template" else 0.0))
     if hub_src:
-        parts_src.append(np.frombuffer(hub_src, dtype=np.int64))
-        parts_dst.append(np.frombuffer(hub_dst, dtype=np.int64))
-        parts_wts.append(np.frombuffer(hub_wts, dtype=np.float64))
-        parts_tpl.append(np.frombuffer(hub_tpl, dtype=np.float64))
+        pairs.add(np.frombuffer(hub_src, dtype=np.int64), np.frombuffer(hub_dst, dtype=np.int64),
+                  np.frombuffer(hub_wts, dtype=np.float64),
+                  np.frombuffer(hub_tpl, dtype=np.float64))
     for n, (members, entity_weights, template_weights) in sorted(by_size.items()):
         matrix = np.asarray(members, dtype=np.int64)
         upper_i, upper_j = np.triu_indices(n, 1)
-        parts_src.append(matrix[:, upper_i].ravel())
-        parts_dst.append(matrix[:, upper_j].ravel())
-        parts_wts.append(np.repeat(np.asarray(entity_weights), len(upper_i)))
-        parts_tpl.append(np.repeat(np.asarray(template_weights), len(upper_i)))
+        pairs.add(matrix[:, upper_i].ravel(), matrix[:, upper_j].ravel(),
+                  np.repeat(np.asarray(entity_weights), len(upper_i)),
+                  np.repeat(np.asarray(template_weights), len(upper_i)))
     # Evidence pickled before start times were read has no `starts`: no co-activity.
     starts = getattr(evidence, "starts", None)
     if params.coactivity.enabled and starts:
         co = coactive_pairs(starts, evidence.size, params.coactivity)
-        parts_src.append(co.sources)
-        parts_dst.append(co.targets)
-        parts_wts.append(co.weights * BASE_WEIGHT["coactivity"])
-        parts_tpl.append(np.zeros(co.weights.size))
+        pairs.add(co.sources, co.targets, co.weights * BASE_WEIGHT["coactivity"],
+                  np.zeros(co.weights.size))
         if co.windows:
             shared["coactivity"] = co.windows
         stats.update(co.stats)
-    sources, targets, summed, templates = _aggregate(parts_src, parts_dst, parts_wts,
-                                                     parts_tpl, evidence.size)
+    sources, targets, summed, templates = pairs.summed()
     keep = (summed >= params.min_edge_weight) | (templates >= params.min_template_weight)
     stats["pairs"] = int(summed.size)
     stats["edges"] = int(keep.sum())
@@ -283,23 +275,54 @@ def _focus_pairs(accounts: list[int], focus: np.ndarray, template: float, weight
     tpl.extend([template] * added)
 
 
-def _aggregate(src: list[np.ndarray], dst: list[np.ndarray], wts: list[np.ndarray],
-               tpl: list[np.ndarray], size: int
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Sum the weights of repeated pairs (undirected: the smaller index first),
-    in all and from template families alone."""
-    if not src:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0), np.zeros(0)
-    a, b, w = np.concatenate(src), np.concatenate(dst), np.concatenate(wts)
-    t = np.concatenate(tpl)
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    keep = lo != hi
-    keys = lo[keep] * size + hi[keep]
+class _Pairs:
+    """Account pairs with weights, gathered part by part as keys (the smaller
+    index first, `lo * size + hi`) so that the parts themselves are not held;
+    weights from template families also kept apart, for the pairs that have
+    any."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.keys: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self.template_keys: list[np.ndarray] = []
+        self.template_weights: list[np.ndarray] = []
+
+    def add(self, src: np.ndarray, dst: np.ndarray, weights: np.ndarray,
+            templates: np.ndarray) -> None:
+        lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+        keep = lo != hi
+        keys = lo[keep] * self.size + hi[keep]
+        self.keys.append(keys)
+        self.weights.append(weights[keep])
+        from_templates = templates[keep]
+        some = from_templates > 0
+        if some.any():
+            self.template_keys.append(keys[some])
+            self.template_weights.append(from_templates[some])
+
+    def summed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Sources, targets, summed weights and the part from template families,
+        one entry per distinct pair, in key order."""
+        keys, summed = _sum_by_key(self.keys, self.weights)
+        template_keys, template_sums = _sum_by_key(self.template_keys, self.template_weights)
+        templates = np.zeros(keys.size)
+        templates[np.searchsorted(keys, template_keys)] = template_sums
+        return keys // self.size, keys % self.size, summed, templates
+
+
+def _sum_by_key(keys_parts: list[np.ndarray], weight_parts: list[np.ndarray]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys and the sum of each one's weights, added in the order
+    given (the parts are emptied as they are read)."""
+    if not keys_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    keys = np.concatenate(keys_parts)
+    keys_parts.clear()
+    weights = np.concatenate(weight_parts)
+    weight_parts.clear()
     order = np.argsort(keys, kind="stable")
-    keys = keys[order]
+    keys, weights = keys[order], weights[order]
+    del order
     first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    unique = keys[first]
-    summed = np.add.reduceat(w[keep][order], first) if first.size else np.zeros(0)
-    templates = np.add.reduceat(t[keep][order], first) if first.size else np.zeros(0)
-    return unique // size, unique % size, summed, templates
+    return keys[first], np.add.reduceat(weights, first)
