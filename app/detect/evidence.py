@@ -152,7 +152,9 @@ def _take_sessions(evidence: Evidence, index: dict[str, int],
                    rows: Iterable[tuple[Any, ...]]) -> None:
     """Per account: its prompt fingerprints, session counts by UTC hour, start
     times, categories and output tokens, in account order."""
-    found = sorted((index[row[0]], row) for (chunk,) in rows for row in chunk)
+    # An account loaded after the accounts were read is left to the next run.
+    found = sorted((index[row[0]], row) for (chunk,) in rows for row in chunk
+                   if row[0] in index)
     for account, (_id, fingerprints, starts, categories, output) in found:
         if fingerprints:
             evidence.templates[account] = sorted(int(fp, 16) for fp in fingerprints)
