@@ -12,7 +12,7 @@ import pytest
 from app.addresses import address_facts
 from app.detect.coactivity import CoactivityParams, coactive_pairs, poisson_tail, quiet_cap
 from app.detect.communities import communities
-from app.detect.evidence import Evidence
+from app.detect.evidence import Evidence, _read
 from app.detect.features import busiest_window_share, typical_rate
 from app.detect.lineage import match_networks
 from app.detect.project import Projection, ProjectionParams, entity_members, project
@@ -75,6 +75,36 @@ def test_band_keys_agree_for_identical_bands() -> None:
     assert (0, a & ((1 << 21) - 1)) in shared
     assert hamming(a, b) == 1
     assert len(band_keys(a)) == 6
+
+
+# -- reading ----------------------------------------------------------------------
+
+
+def test_a_read_numbers_accounts_in_order_and_leaves_out_sessions_of_unseen_ones() -> None:
+    facts = [0, None, None, None, None, None, None, None, 2, 2, 10, 1, 0, 0]
+    rows = {
+        "accounts": [([["a1", *facts, [["1.2.3.4", 2]], [["dev", 2]], [], []],
+                       ["a2", *facts, [], [], [], [["curl/8", 1]]]],)],
+        # a3 was loaded after the accounts were read: left to the next run
+        "account_sessions": [([["a2", ["00000000000000ff"], [7200 + 5, 86400 + 60],
+                                ["coding"], 7],
+                               ["a3", [], [0], [], 1]],)],
+        "address_intel": [([["1.2.3.4", "residential", False, None, 64500, "AS"]],)],
+        "reported": [("a1",)],
+    }
+    evidence = _read(lambda name: rows[name])
+    assert evidence.account_ids == ["a1", "a2"]
+    assert evidence.ip_uses == [(0, "1.2.3.4", 2)]
+    assert evidence.entity_uses["device"] == [(0, "dev", 2)]
+    assert evidence.entity_uses["user_agent"] == [(1, "curl/8", 1)]
+    assert evidence.ip_intel["1.2.3.4"]["asn"] == 64500
+    assert evidence.accounts[0]["reported"] and not evidence.accounts[1]["reported"]
+    assert evidence.accounts[0]["status"] == "active"
+    assert evidence.templates == {1: [255]}
+    assert evidence.starts == {1: [7205, 86460]}
+    # the UTC hour of each start: 02:00 and 00:01
+    assert evidence.hours[1][2] == 1 and evidence.hours[1][0] == 1 and sum(evidence.hours[1]) == 2
+    assert evidence.categories == {1: {"coding": 1}} and evidence.output_tokens == {1: 7}
 
 
 # -- projection -----------------------------------------------------------------
