@@ -17,7 +17,7 @@ from app.detect.features import busiest_window_share, typical_rate
 from app.detect.lineage import match_networks
 from app.detect.project import Projection, ProjectionParams, entity_members, project
 from app.detect.run import DetectParams, analyse
-from app.detect.templates import band_keys, hamming, template_families
+from app.detect.templates import bands, template_families
 from app.evaluation.metrics import adjusted_rand_index
 
 
@@ -66,6 +66,15 @@ def test_a_family_and_strangers_in_one_bucket_stay_apart() -> None:
     assert len({families[v] for v in [*variants, base]}) == 1
     assert families[base] == min([*variants, base])
     assert len({families[s] for s in strangers}) == len(strangers)
+
+
+def band_keys(fingerprint: int) -> list[tuple[int, int]]:
+    return [(number, int(band[0]))
+            for number, band in enumerate(bands(np.array([fingerprint], dtype=np.uint64)))]
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
 
 
 def test_band_keys_agree_for_identical_bands() -> None:

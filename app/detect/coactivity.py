@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.detect.arrays import run_starts, sum_by_key
+
 WINDOW_SECONDS = 600
 # Terms of the Poisson tail summed past the observed count: the tail is only
 # ever tested where the mean is far below the count, where it converges fast.
@@ -90,13 +92,8 @@ def _windows_of(flat: tuple[np.ndarray, np.ndarray], window_seconds: int, shift:
     low = int(windows.min())
     span = int(windows.max()) - low + 1
     links = np.sort(accounts * span + (windows - low))
-    links = links[_run_starts(links)]
+    links = links[run_starts(links)]
     return links // span, links % span + low
-
-
-def _run_starts(ordered: np.ndarray) -> np.ndarray:
-    """Where each run of equal values of a sorted array begins."""
-    return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
 
 
 def quiet_cap(populations: np.ndarray, pair_budget: float, hub_size: int) -> int:
@@ -134,12 +131,12 @@ def _grid_pairs(accounts: np.ndarray, windows: np.ndarray, size: int,
     # Links by window, accounts ascending inside one (they come by account).
     order = np.argsort(windows, kind="stable")
     acc, win = accounts[order], windows[order]
-    starts = _run_starts(win)
+    starts = run_starts(win)
     population = np.diff(np.r_[starts, win.size])
     cap = quiet_cap(population, params.pair_budget, params.hub_size)
     quiet = np.repeat(population <= cap, population)
     acc, win = acc[quiet], win[quiet]
-    starts = _run_starts(win)
+    starts = run_starts(win)
     sizes = np.diff(np.r_[starts, win.size])
     src_parts, dst_parts, w_parts = [], [], []
     # Windows of one population are expanded together, as in the projection.
@@ -154,13 +151,7 @@ def _grid_pairs(accounts: np.ndarray, windows: np.ndarray, size: int,
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0), np.zeros(0), cap, 0
     src, dst, wts = np.concatenate(src_parts), np.concatenate(dst_parts), np.concatenate(w_parts)
-    keys = src * size + dst
-    by_pair = np.argsort(keys)
-    keys = keys[by_pair]
-    first = _run_starts(keys)
-    pair_keys = keys[first]
-    shared = np.diff(np.r_[first, keys.size])
-    weight = np.add.reduceat(wts[by_pair], first)
+    pair_keys, weight, shared = sum_by_key([src * size + dst], [wts])
     # Chance meetings: a met `met[a]` others over its quiet windows; each of those
     # is b with b's share of all quiet activity. Taking the larger direction is
     # the cautious choice; a ring's meetings among itself raise `met` only

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from app.addresses import prefix_of
+from app.detect.arrays import sum_by_key
 from app.detect.coactivity import CoactivityParams, coactive_pairs
 from app.detect.evidence import Evidence
 from app.detect.templates import template_families
@@ -304,25 +305,9 @@ class _Pairs:
     def summed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Sources, targets, summed weights and the part from template families,
         one entry per distinct pair, in key order."""
-        keys, summed = _sum_by_key(self.keys, self.weights)
-        template_keys, template_sums = _sum_by_key(self.template_keys, self.template_weights)
+        keys, summed, _times = sum_by_key(self.keys, self.weights)
+        template_keys, template_sums, _times = sum_by_key(self.template_keys,
+                                                          self.template_weights)
         templates = np.zeros(keys.size)
         templates[np.searchsorted(keys, template_keys)] = template_sums
         return keys // self.size, keys % self.size, summed, templates
-
-
-def _sum_by_key(keys_parts: list[np.ndarray], weight_parts: list[np.ndarray]
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct keys and the sum of each one's weights, added in the order
-    given (the parts are emptied as they are read)."""
-    if not keys_parts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    keys = np.concatenate(keys_parts)
-    keys_parts.clear()
-    weights = np.concatenate(weight_parts)
-    weight_parts.clear()
-    order = np.argsort(keys, kind="stable")
-    keys, weights = keys[order], weights[order]
-    del order
-    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return keys[first], np.add.reduceat(weights, first)

@@ -4,7 +4,7 @@ Each 64-bit fingerprint is cut into bands under two bit orders (contiguous
 and interleaved); fingerprints that agree exactly on a band land in one
 bucket and are compared only there, so near duplicates meet without
 comparing all pairs. Two fingerprints within `max_distance` bits join one
-family (union-find), so a family is a template with all its variants.
+family (connected components), so a family is a template with all its variants.
 
 A bucket keeps up to `REPRESENTATIVES` representatives, each the first (by
 value) of its members within reach of none before it; every other member is
@@ -41,16 +41,6 @@ def bands(values: np.ndarray) -> list[np.ndarray]:
         interleaved[bit % 3] |= ((values >> np.uint64(bit)) & np.uint64(1)) << np.uint64(
             bit // 3)
     return out + interleaved
-
-
-def band_keys(fingerprint: int) -> list[tuple[int, int]]:
-    """The (band number, band value) keys of one fingerprint."""
-    return [(number, int(band[0]))
-            for number, band in enumerate(bands(np.array([fingerprint], dtype=np.uint64)))]
-
-
-def hamming(a: int, b: int) -> int:
-    return (a ^ b).bit_count()
 
 
 def template_families(fingerprints: Iterable[int],
