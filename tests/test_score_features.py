@@ -27,9 +27,12 @@ from app.detect.project import ProjectionParams, project
 from app.detect.run import DetectParams, analyse
 from app.detect.score import (
     FARM_ONLY,
+    HABIT_FLOOR,
     INTENT_WEIGHT,
     MIN_TIE_TO_MARKED,
     PRIOR,
+    Habits,
+    Likeness,
     ScoreParams,
     ScoringContext,
     alike_members,
@@ -1585,6 +1588,89 @@ def test_a_quiet_head_housed_on_its_networks_addresses_is_flagged_with_it() -> N
     assert result.flagged
     assert per_account[housed][1] and result.member_evidence[housed] == {"profile"}
     assert not per_account[neighbour][1] and not per_account[passer][1]
+
+
+def on_shift(world: World, accounts: list[int], hours: list[int], agent: str) -> None:
+    """Move the accounts' sessions into `hours` of the day and onto `agent`."""
+    rng = random.Random(world.seed + 3000)
+    chosen = set(accounts)
+    for a in accounts:
+        starts = [t - t % DAY + rng.choice(hours) * 3600 + rng.randrange(3600)
+                  for t in world.ev.starts[a]]
+        world.ev.starts[a] = starts
+        by_hour = [0] * 24
+        for t in starts:
+            by_hour[(t % DAY) // 3600] += 1
+        world.ev.hours[a] = by_hour
+    world.ev.entity_uses["user_agent"] = [
+        (a, agent if a in chosen else used, n)
+        for a, used, n in world.ev.entity_uses["user_agent"]]
+
+
+def test_a_quiet_head_working_its_networks_shift_with_its_script_is_flagged_with_it() -> None:
+    world = World(seed=49)
+    world.background(500)
+    network = many_template_network(world)
+    shift = list(range(1, 9))
+    on_shift(world, network, shift, SCRIPT)
+    homes = sorted({address for account, address, _n in world.ev.ip_uses
+                    if account in network})
+    rng = random.Random(10)
+
+    def quiet(name: str, exit_: str, hours: list[int] | None, agent: str) -> int:
+        # Three sessions, one through the network's exit and two through
+        # addresses nobody else used: neither half its addresses nor all of
+        # them from the network's pool.
+        return world.account(name, sessions=3, requests=90, reasoning=1, output=90 * 1_500,
+                             days=3, created=T0 + rng.uniform(45, 95) * DAY, first_day=100,
+                             window_days=40, hours=hours,
+                             categories={CATEGORIES[0]: 2, CATEGORIES[1]: 1},
+                             ips=[(exit_, 1), (world.address(), 1), (world.address(), 1)],
+                             agent=agent, email_domain="gmail.com")
+
+    head = quiet("head", homes[0], shift, SCRIPT)
+    # The same exits and profile, but a browser at its own hours: a privacy
+    # user behind the pool the network rents.
+    private = quiet("private", homes[1], list(range(12, 20)), BROWSER)
+    # The network's hours, but a browser: one session in three by chance is
+    # not the network's client.
+    night_owl = quiet("night_owl", homes[2], shift, BROWSER)
+    ctx = world.context()
+    community = network + [head, private, night_owl]
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [community], ctx=ctx)
+    (result,) = scored_groups
+    assert result.flagged
+    assert per_account[head][1] and result.member_evidence[head] == {"profile"}
+    assert not per_account[private][1] and not per_account[night_owl][1]
+    # Why: the head's habits are strong evidence and above what the
+    # population's accounts with three sessions reach by chance; the others'
+    # are evidence against.
+    likeness = Likeness.of(network, ctx)
+    assert likeness is not None
+    habits = likeness.habits_of()
+    assert habits is not None
+    scripted = np.minimum(ctx.ref.scripted, ctx.hours.sum(axis=1))
+    inside = np.ones(1, dtype=bool)
+
+    def value(m: int) -> float:
+        return float(habits.score(ctx.hours[m:m + 1], scripted[m:m + 1], inside)[0])
+
+    assert value(head) >= max(habits.bars[2], HABIT_FLOOR)
+    assert value(private) < 0 and value(night_owl) < 0
+    # The population's own accounts of three sessions reach the bar at most
+    # one time in a hundred (no background account here works the shift
+    # with a script).
+    background = [m for m in world.groups["background"] if world.ev.accounts[m]["sessions"] == 3]
+    assert background and all(value(m) < HABIT_FLOOR for m in background)
+    # Kept with the network and read back (an incremental run's judge); a
+    # likeness kept before habits were has none and judges as before.
+    kept = Likeness.from_dict(likeness.as_dict())
+    assert kept.habits == habits
+    old = likeness.as_dict()
+    del old["habits"]
+    assert Likeness.from_dict(old).habits is None
+    assert Habits.from_dict(habits.as_dict()) == habits
 
 
 def test_heads_linked_to_one_another_join_their_network_a_pass_at_a_time() -> None:

@@ -26,7 +26,9 @@ Members are flagged with their network when they carry some of its
 signature themselves and a quarter of their links stay inside it: an entity
 that ties them to the network's body or to members that harvest themselves,
 their own extraction profile with a third of their links to the members that
-share the network's entities, or a likeness to the network (`alike_members`).
+share the network's entities, or a likeness to the network (`alike_members`):
+its profile and addresses, or its habits (`Habits`: the network's shift and
+client, against what the population's accounts reach by chance).
 """
 
 from __future__ import annotations
@@ -172,6 +174,26 @@ class ScoringContext:
     # network's sign-up period, for a profile alike to its own, runs to now.
     open_ended: bool = False
     _addresses: dict[int, set[str]] | None = None
+    _hours: np.ndarray | None = None
+    _habit_base: HabitBase | None = None
+
+    @property
+    def hours(self) -> np.ndarray:
+        """Sessions per account and UTC hour of the day (accounts x 24, built
+        once per run)."""
+        if self._hours is None:
+            table = np.zeros((self.evidence.size, 24))
+            for account, row in self.evidence.hours.items():
+                table[account] = row
+            self._hours = table
+        return self._hours
+
+    @property
+    def habit_base(self) -> HabitBase:
+        """The population habits are measured against (built once per run)."""
+        if self._habit_base is None:
+            self._habit_base = HabitBase.of(self)
+        return self._habit_base
 
     @property
     def addresses(self) -> dict[int, set[str]]:
@@ -584,6 +606,10 @@ class Likeness:
     first: float
     last: float
     central: tuple[float, float]
+    habits: Habits | None = None
+    # The body and run the habits are measured from when first needed.
+    source: tuple[list[int], ScoringContext] | None = field(
+        default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, body: list[int], ctx: ScoringContext) -> Likeness | None:
@@ -606,21 +632,42 @@ class Likeness:
         if not theirs or created.size < 5:
             return None
         central = np.percentile(created, [5, 95])
-        return cls(names, [float(c) for c in centre],
-                   float(spread[int(0.9 * (len(spread) - 1))]), theirs,
-                   float(created.min()), float(created.max()),
-                   (float(central[0]), float(central[1])))
+        likeness = cls(names, [float(c) for c in centre],
+                       float(spread[int(0.9 * (len(spread) - 1))]), theirs,
+                       float(created.min()), float(created.max()),
+                       (float(central[0]), float(central[1])))
+        likeness.source = (body, ctx)
+        return likeness
+
+    def habits_of(self) -> Habits | None:
+        """The network's habits (measured once, when first needed)."""
+        if self.habits is None and self.source is not None:
+            body, ctx = self.source
+            self.habits = Habits.of(body, self, ctx)
+            self.source = None
+        return self.habits
 
     def as_dict(self) -> dict[str, Any]:
-        return {"names": list(self.names), "centre": self.centre, "reach": self.reach,
-                "subjects": self.subjects, "first": self.first, "last": self.last,
-                "central": list(self.central)}
+        found = {"names": list(self.names), "centre": self.centre, "reach": self.reach,
+                 "subjects": self.subjects, "first": self.first, "last": self.last,
+                 "central": list(self.central)}
+        habits = self.habits_of()
+        if habits is not None:
+            found["habits"] = habits.as_dict()
+        return found
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Likeness:
+        """A kept likeness (one kept before habits were kept has none)."""
+        habits = Habits.from_dict(data["habits"]) if data.get("habits") else None
         return cls(tuple(data["names"]), list(data["centre"]), float(data["reach"]),
                    list(data["subjects"]), float(data["first"]), float(data["last"]),
-                   (float(data["central"][0]), float(data["central"][1])))
+                   (float(data["central"][0]), float(data["central"][1])), habits)
+
+    def inside(self, profiles: np.ndarray) -> np.ndarray:
+        """Whether each profile (rows over `names`) lies within the spread of the
+        network's own."""
+        return np.abs(profiles - np.asarray(self.centre)).max(axis=1) <= self.reach
 
     def in_period(self, m: int, ctx: ScoringContext) -> bool:
         """Signed up while the network did (to now, in an incremental run)."""
@@ -655,7 +702,149 @@ class Likeness:
             float(np.abs(profile - np.asarray(self.centre)).max()) <= self.reach
         housed = len(used) >= 2 and used <= pool and tie >= 0.5 and \
             self.central[0] <= ref.created[m] <= self.central[1]
-        return bool(alike or housed)
+        # Or it works as the network's heads do (Habits): the same scripts on
+        # the same shift, with a profile like theirs, beyond what chance gives
+        # an account of the population with as many sessions.
+        if alike or housed:
+            return True
+        habits = self.habits_of()
+        return habits is not None and habits.hold(m, ctx, bool(self.inside(profile[None, :])[0]))
+
+
+# Session counts that start the buckets of accounts a candidate is compared
+# with (an account's habits say more the more sessions it has).
+SESSION_BUCKETS = (1, 2, 3, 4, 6, 9, 14, 22, 35, 60)
+# The least number of the population's accounts a bucket's bar is read from
+# (neighbouring buckets are taken in until there are as many).
+HABIT_SAMPLE = 100
+# At most this many of the population's accounts are scored for the bars.
+HABIT_POPULATION = 20_000
+# The share of the population's accounts whose habits may pass a bar by chance.
+HABIT_ALPHA = 0.01
+# The least likelihood ratio (network against population) of a candidate's
+# habits: strong evidence on the usual scale of Bayes factors (20 to 1).
+HABIT_FLOOR = math.log(20.0)
+
+
+@dataclass
+class HabitBase:
+    """The population a network's habits are measured against: the active
+    accounts' sessions per hour and their scripted share, and a sample of at
+    most HABIT_POPULATION of them (fixed by the run's seed) scored for the bars."""
+
+    hours: np.ndarray
+    scripted_rate: float
+    sample: np.ndarray
+    sample_hours: np.ndarray
+    sample_scripted: np.ndarray
+    buckets: np.ndarray
+
+    @classmethod
+    def of(cls, ctx: ScoringContext) -> HabitBase:
+        active = np.flatnonzero(ctx.ref.active)
+        hours = ctx.hours
+        sessions = hours.sum(axis=1)
+        scripted = np.minimum(ctx.ref.scripted, sessions)
+        sample = active
+        if active.size > HABIT_POPULATION:
+            sample = np.sort(np.random.default_rng(ctx.params.seed).choice(
+                active, HABIT_POPULATION, replace=False))
+        rate = (scripted[active].sum() + 1) / (sessions[active].sum() + 2)
+        return cls(hours[active].sum(axis=0), float(rate), sample, hours[sample],
+                   scripted[sample], bucket_of(sessions[sample]))
+
+
+@dataclass
+class Habits:
+    """How a network's heads work, against how the population does, as log
+    likelihood ratios: per UTC hour of a session (the body's share of sessions
+    in that hour against the population's), per session by a scripted client
+    or not, and for a profile inside the body's spread or outside it.
+
+    A candidate's habits are the sum over its sessions and its profile. One
+    person's sessions are not independent draws (a night owl is one every
+    night), so the sum is not read as a probability: it must beat what the
+    population's own accounts with as many sessions reach (`bars`, the
+    1 - HABIT_ALPHA quantile per bucket of SESSION_BUCKETS), and be strong
+    evidence in itself (HABIT_FLOOR). Heads of one operator share a shift and
+    a client; a privacy user behind the same exits keeps his own."""
+
+    hour: list[float]
+    scripted: tuple[float, float]
+    profile: tuple[float, float]
+    bars: list[float]
+
+    @classmethod
+    def of(cls, body: list[int], likeness: Likeness, ctx: ScoringContext) -> Habits | None:
+        """The habits of a body against the active accounts (None without any)."""
+        base = ctx.habit_base
+        if base.sample.size == 0:
+            return None
+        hours = ctx.hours[body]
+        mine = hours.sum(axis=0)
+        hour = np.log((mine + 1) / (mine.sum() + 24)) - \
+            np.log((base.hours + 1) / (base.hours.sum() + 24))
+        sessions = hours.sum(axis=1)
+        q_mine = (np.minimum(ctx.ref.scripted[body], sessions).sum() + 1) / (sessions.sum() + 2)
+        q_all = base.scripted_rate
+        inside = likeness.inside(np.column_stack([ctx.ref.ranks[n][base.sample]
+                                                  for n in likeness.names]))
+        p_in = (inside.sum() + 1) / (inside.size + 2)
+        habits = cls([float(h) for h in hour],
+                     (float(math.log(q_mine / q_all)), float(math.log((1 - q_mine) / (1 - q_all)))),
+                     (float(math.log(0.9 / p_in)), float(math.log(0.1 / (1 - p_in)))), [])
+        habits.bars = _bars(habits.score(base.sample_hours, base.sample_scripted, inside),
+                            base.buckets)
+        return habits
+
+    def score(self, hours: np.ndarray, scripted: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        """The log likelihood ratio of each account's habits (rows of hours per
+        UTC hour, scripted sessions, whether its profile is inside)."""
+        sessions = hours.sum(axis=1)
+        return hours @ np.asarray(self.hour) + scripted * self.scripted[0] + \
+            (sessions - scripted) * self.scripted[1] + \
+            np.where(inside, self.profile[0], self.profile[1])
+
+    def hold(self, m: int, ctx: ScoringContext, inside: bool) -> bool:
+        """Whether account m works as the network's heads do."""
+        hours = ctx.hours[m:m + 1]
+        sessions = float(hours.sum())
+        if sessions <= 0:
+            return False
+        scripted = np.minimum(ctx.ref.scripted[m:m + 1], sessions)
+        value = float(self.score(hours, scripted, np.array([inside]))[0])
+        bar = self.bars[int(bucket_of(np.array([sessions]))[0])]
+        return value >= max(bar, HABIT_FLOOR)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"hour": self.hour, "scripted": list(self.scripted),
+                "profile": list(self.profile), "bars": self.bars}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Habits:
+        return cls([float(h) for h in data["hour"]],
+                   (float(data["scripted"][0]), float(data["scripted"][1])),
+                   (float(data["profile"][0]), float(data["profile"][1])),
+                   [float(b) for b in data["bars"]])
+
+
+def bucket_of(sessions: np.ndarray) -> np.ndarray:
+    """The bucket of SESSION_BUCKETS of each session count."""
+    return np.maximum(np.searchsorted(SESSION_BUCKETS, sessions, side="right") - 1, 0)
+
+
+def _bars(score: np.ndarray, buckets: np.ndarray) -> list[float]:
+    """Per bucket: the 1 - HABIT_ALPHA quantile of the scores in it, taking in
+    neighbouring buckets until HABIT_SAMPLE accounts (or all) are in."""
+    bars = []
+    for b in range(len(SESSION_BUCKETS)):
+        lo, hi = b, b
+        taken = score[buckets == b]
+        while taken.size < HABIT_SAMPLE and (lo > 0 or hi < len(SESSION_BUCKETS) - 1):
+            lo, hi = max(lo - 1, 0), min(hi + 1, len(SESSION_BUCKETS) - 1)
+            taken = score[(buckets >= lo) & (buckets <= hi)]
+        bars.append(float(np.quantile(taken, 1 - HABIT_ALPHA)) if taken.size else math.inf)
+    return bars
 
 
 def alike_members(community: CommunityScore, body: list[int], ties: dict[int, float],
