@@ -1560,6 +1560,18 @@ def test_unmarked_heads_alike_to_their_network_are_flagged_with_it() -> None:
     assert alike_members(result, network, ties, ctx) == [alike[0]]
 
 
+def joined_alike(ctx: ScoringContext, network: list[int], heads: list[int],
+                 strangers: list[int]) -> None:
+    """Score the network with heads and strangers in its community: it is
+    flagged, the heads join it by likeness and the strangers do not."""
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [network + heads + strangers], ctx=ctx)
+    (result,) = scored_groups
+    assert result.flagged
+    assert all(per_account[m][1] and result.member_evidence[m] == {"profile"} for m in heads)
+    assert not any(per_account[m][1] for m in strangers)
+
+
 def test_a_quiet_head_housed_on_its_networks_addresses_is_flagged_with_it() -> None:
     world = World(seed=46)
     world.background(500)
@@ -1580,14 +1592,7 @@ def test_a_quiet_head_housed_on_its_networks_addresses_is_flagged_with_it() -> N
     neighbour = quiet("neighbour", [(homes[2], 1), (world.address(), 1)])
     # A single session on one exit proves nothing either.
     passer = quiet("passer", [(homes[3], 1)])
-    ctx = world.context()
-    community = network + [housed, neighbour, passer]
-    scored_groups, per_account, _population = score_all(
-        ctx.evidence, ctx.projection, [community], ctx=ctx)
-    (result,) = scored_groups
-    assert result.flagged
-    assert per_account[housed][1] and result.member_evidence[housed] == {"profile"}
-    assert not per_account[neighbour][1] and not per_account[passer][1]
+    joined_alike(world.context(), network, [housed], [neighbour, passer])
 
 
 def on_shift(world: World, accounts: list[int], hours: list[int], agent: str) -> None:
@@ -1636,13 +1641,7 @@ def test_a_quiet_head_working_its_networks_shift_with_its_script_is_flagged_with
     # not the network's client.
     night_owl = quiet("night_owl", homes[2], shift, BROWSER)
     ctx = world.context()
-    community = network + [head, private, night_owl]
-    scored_groups, per_account, _population = score_all(
-        ctx.evidence, ctx.projection, [community], ctx=ctx)
-    (result,) = scored_groups
-    assert result.flagged
-    assert per_account[head][1] and result.member_evidence[head] == {"profile"}
-    assert not per_account[private][1] and not per_account[night_owl][1]
+    joined_alike(ctx, network, [head], [private, night_owl])
     # Why: the head's habits are strong evidence and above what the
     # population's accounts with three sessions reach by chance; the others'
     # are evidence against.
