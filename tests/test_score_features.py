@@ -1472,6 +1472,34 @@ def test_a_busy_household_inside_a_networks_community_keeps_no_tie_to_it() -> No
     assert all(own[m] == set() for m in busy)
 
 
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_declared_team_inside_a_networks_community_keeps_no_tie_to_it(declared: bool) -> None:
+    """An evaluation team on one card and key, its own suite of prompts and
+    reasoning at volume, in a network's community (the same cloud, say): as a
+    declared customer its sharing says it is one team, not the network's,
+    unless it would be flagged on its own; undeclared, it is a ring that
+    harvests itself and keeps its ties."""
+    world = World(seed=50)
+    world.background(500)
+    network = many_template_network(world)
+    team = evaluation_team(world, declared=declared)
+    ctx = world.context()
+    bar = (0.5 + ctx.params.own_intent) / 2
+    assert all(ctx.ref.own_intent[a] >= bar for a in team)
+    _features, own = evaluate_group(network + team, ctx)
+    assert all("template" in own[m] for m in network)
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [network + team], ctx=ctx)
+    assert scored_groups[0].flagged and all(per_account[m][1] for m in network)
+    if declared:
+        assert all(not own[m] & {"payment", "api_key", "template"} for m in team)
+        assert not any(per_account[m][1] for m in team)
+        # On its own it is not flagged either: what the rule asks of it.
+        assert not score_community(team, ctx).flagged
+    else:
+        assert all({"payment", "api_key", "template"} <= own[m] for m in team)
+
+
 def test_a_heavy_user_linked_to_strangers_is_not_flagged_on_its_profile_alone() -> None:
     world = World(seed=44)
     background = world.background(500)

@@ -53,6 +53,7 @@ from app.detect.features import (
     Group,
     Reference,
     build_reference,
+    declared_organisation,
     logit,
     new_head_members,
     reference_from_snapshot,
@@ -79,6 +80,9 @@ PRIOR = -INTENT_WEIGHT * INTENT_MIDPOINT
 # before, so five kinds of sharing never outweigh what extraction needs.
 SHARE_WEIGHT = 0.4
 FARM_ONLY = frozenset(("enforcement_history", "regrowth"))
+# The share of a group under one declared organisation's billing from which
+# it is that customer's (its coordination is expected of it).
+CUSTOMER = 0.8
 SHARING = frozenset(("payment_reuse", "device_reuse", "api_key_reuse", "address_sharing",
                      "template_reuse"))
 
@@ -282,7 +286,7 @@ def evaluate_group(members: list[int], ctx: ScoringContext, keep: bool = True
     for rank, (nats, index) in enumerate(sorted(shared, key=lambda s: -s[0])):
         features[index].contribution = SHARE_WEIGHT * 0.5 ** rank * nats
     customer = next(f.value for f in features if f.name == "declared_organisation")
-    if customer >= 0.8:
+    if customer >= CUSTOMER:
         # One customer's accounts share its offices, billing and app, sign up
         # together and work office hours by design; only bans and regrowth
         # still say farm.
@@ -325,10 +329,27 @@ def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
     body = max(components, key=len)
     for component in components:
         if component is body or (float(profile[component].mean()) >= bar
-                                 and _asks_for_extraction(component, ctx)):
+                                 and _asks_for_extraction(component, ctx)
+                                 and _stands_alone_if_a_customer(component, ctx)):
             continue
         for m in component:
             own[m] -= MARK_KINDS.keys()
+
+
+def _stands_alone_if_a_customer(component: list[int], ctx: ScoringContext) -> bool:
+    """Whether a component of a network's community that is one declared
+    customer (an organisation under its one billing, `declared_organisation`)
+    would be flagged as a group of its own. An evaluation team or a lab shares
+    its card, key and benchmark prompts by design and asks for reasoning at
+    volume; beside a network on the same cloud it is still a customer, whose
+    sharing says it is one team, not that it is the network's. Components
+    that are not a customer pass."""
+    accounts = [ctx.evidence.accounts[m] for m in component]
+    group = Group(component, accounts, ctx.evidence, ctx.projection, ctx.ref,
+                  ctx.params.wave_hours)
+    if declared_organisation(group)[0] < CUSTOMER:
+        return True
+    return _score_members(component, ctx).flagged
 
 
 def _asks_for_extraction(members: list[int], ctx: ScoringContext) -> bool:
