@@ -37,6 +37,7 @@ from app.detect.score import (
     ScoringContext,
     alike_members,
     calibrate,
+    on_scripts,
     chance_threshold,
     evaluate_group,
     score_all,
@@ -880,9 +881,15 @@ def test_declared_organisation_with_one_billing() -> None:
     share, _b, nats, sentence = F.declared_organisation(group(ctx, cards))
     assert (share, nats) == (0.0, 0.0)
     assert sentence.endswith("0% under the organisation's one billing")
-    # Half the group from the organisation is not one customer.
+    # Half the group from the organisation is not one customer ...
     share, _b, nats, _s = F.declared_organisation(group(ctx, acme[:3] + cards[:3]))
     assert nats == 0.0
+    # ... two thirds is mostly one (a team beside a household on its own
+    # card): weighed by its share.
+    household = heavy(world, "home", n=2, payment="pm-home")
+    ctx = world.context()
+    share, _b, nats, _s = F.declared_organisation(group(ctx, acme[:4] + household))
+    assert share == pytest.approx(4 / 6) and nats == pytest.approx(CAP * 4 / 6)
 
 
 def test_a_stranger_on_a_declared_teams_egress_does_not_make_it_a_farm() -> None:
@@ -1671,20 +1678,20 @@ def test_a_quiet_head_working_its_networks_shift_with_its_script_is_flagged_with
     ctx = world.context()
     joined_alike(ctx, network, [head], [private, night_owl])
     # Why: the head's habits are strong evidence and above what the
-    # population's accounts with three sessions reach by chance; the others'
-    # are evidence against.
+    # population's accounts with three sessions reach by chance; the privacy
+    # user's are evidence against, and the night owl's shift and sign-up do
+    # not make up for its browser.
     likeness = Likeness.of(network, ctx)
     assert likeness is not None
     habits = likeness.habits_of()
     assert habits is not None
-    scripted = np.minimum(ctx.ref.scripted, ctx.hours.sum(axis=1))
-    inside = np.ones(1, dtype=bool)
 
     def value(m: int) -> float:
-        return float(habits.score(ctx.hours[m:m + 1], scripted[m:m + 1], inside)[0])
+        return float(habits.score(ctx.hours[m:m + 1], on_scripts(ctx, np.array([m])),
+                                  ctx.ref.created[m:m + 1])[0])
 
     assert value(head) >= max(habits.bars[2], HABIT_FLOOR)
-    assert value(private) < 0 and value(night_owl) < 0
+    assert value(private) < 0 and value(night_owl) < HABIT_FLOOR
     # The population's own accounts of three sessions reach the bar at most
     # one time in a hundred (no background account here works the shift
     # with a script).

@@ -252,7 +252,8 @@ def attach(hood: Neighbourhood, snapshot: dict[str, Any],
         if community.flagged and what != "known":
             group = NewGroup(community, [Joined(m, *per_account[m], strength.get(m, 0.0))
                                          for m in community.members])
-            likeness = Likeness.of([j.account for j in group.members if j.flagged], ctx)
+            likeness = Likeness.of([j.account for j in group.members if j.flagged], ctx,
+                                   [j.account for j in group.members])
             group.likeness = likeness.as_dict() if likeness is not None else None
             if what == "promote":
                 assert owner is not None

@@ -845,7 +845,9 @@ def declared_organisation(group: Group) -> Result:
     if share > 0.5 and len(sharers) >= 2 and len(sharers & customers) / len(sharers) > share:
         share = len(sharers & customers) / len(sharers)
         among = " of the accounts that share the group's own entities"
-    nats = CAP * share if share >= 0.8 else 0.0
+    # Most of the group one paying customer: the group is that customer's (a
+    # team beside the household of one of its staff), weighed by its share.
+    nats = CAP * share if share > 0.5 else 0.0
     return share, None, nats, (f"{pct(declared / group.size)} of accounts belong to "
                                f"{count(len(by_org), 'declared organisation')}, "
                                f"{pct(share)}{among} under the organisation's one billing")

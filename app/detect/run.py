@@ -166,7 +166,7 @@ def likenesses(ctx: ScoringContext, scored: list[CommunityScore],
     for community in scored:
         if community.flagged:
             body = [m for m in community.members if per_account[m][1]]
-            likeness = Likeness.of(body, ctx)
+            likeness = Likeness.of(body, ctx, community.members)
             if likeness is not None:
                 found[community.members[0]] = likeness.as_dict()
     return found

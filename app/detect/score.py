@@ -629,13 +629,15 @@ class Likeness:
     central: tuple[float, float]
     habits: Habits | None = None
     # The body and run the habits are measured from when first needed.
-    source: tuple[list[int], ScoringContext] | None = field(
+    source: tuple[list[int], list[int], ScoringContext] | None = field(
         default=None, repr=False, compare=False)
 
     @classmethod
-    def of(cls, body: list[int], ctx: ScoringContext) -> Likeness | None:
+    def of(cls, body: list[int], ctx: ScoringContext, community: list[int] | None = None
+           ) -> Likeness | None:
         """The likeness of a body of at least five members with sign-up times and
-        subjects (None otherwise)."""
+        subjects (None otherwise); its habits are measured against the population
+        outside its `community` (by default the body)."""
         if len(body) < 5:
             return None
         ref = ctx.ref
@@ -657,14 +659,14 @@ class Likeness:
                        float(spread[int(0.9 * (len(spread) - 1))]), theirs,
                        float(created.min()), float(created.max()),
                        (float(central[0]), float(central[1])))
-        likeness.source = (body, ctx)
+        likeness.source = (body, community or body, ctx)
         return likeness
 
     def habits_of(self) -> Habits | None:
         """The network's habits (measured once, when first needed)."""
         if self.habits is None and self.source is not None:
-            body, ctx = self.source
-            self.habits = Habits.of(body, self, ctx)
+            body, community, ctx = self.source
+            self.habits = Habits.of(body, community, ctx)
             self.source = None
         return self.habits
 
@@ -684,11 +686,6 @@ class Likeness:
         return cls(tuple(data["names"]), list(data["centre"]), float(data["reach"]),
                    list(data["subjects"]), float(data["first"]), float(data["last"]),
                    (float(data["central"][0]), float(data["central"][1])), habits)
-
-    def inside(self, profiles: np.ndarray) -> np.ndarray:
-        """Whether each profile (rows over `names`) lies within the spread of the
-        network's own."""
-        return np.abs(profiles - np.asarray(self.centre)).max(axis=1) <= self.reach
 
     def in_period(self, m: int, ctx: ScoringContext) -> bool:
         """Signed up while the network did (to now, in an incremental run)."""
@@ -723,14 +720,16 @@ class Likeness:
             float(np.abs(profile - np.asarray(self.centre)).max()) <= self.reach
         housed = len(used) >= 2 and used <= pool and tie >= 0.5 and \
             self.central[0] <= ref.created[m] <= self.central[1]
-        # Or it works as the network's heads do (Habits): the same scripts on
-        # the same shift, with a profile like theirs, beyond what chance gives
-        # an account of the population with as many sessions.
+        # Or it works as the network's heads do (Habits): signed up in its
+        # waves, on its clients and shift, beyond what chance gives an account
+        # of the population with as many sessions.
         if alike or housed:
             return True
         habits = self.habits_of()
-        return habits is not None and habits.hold(m, ctx, bool(self.inside(profile[None, :])[0]))
+        return habits is not None and habits.hold(m, ctx)
 
+
+DAY = 86_400
 
 # Session counts that start the buckets of accounts a candidate is compared
 # with (an account's habits say more the more sessions it has).
@@ -750,103 +749,155 @@ HABIT_FLOOR = math.log(20.0)
 @dataclass
 class HabitBase:
     """The population a network's habits are measured against: the active
-    accounts' sessions per hour and their scripted share, and a sample of at
-    most HABIT_POPULATION of them (fixed by the run's seed) scored for the bars."""
+    accounts' sessions per hour and share of accounts on scripted clients, and
+    a sample of at most HABIT_POPULATION of them (fixed by the run's seed)
+    scored for the bars."""
 
     hours: np.ndarray
-    scripted_rate: float
+    scripted_share: float
     sample: np.ndarray
     sample_hours: np.ndarray
     sample_scripted: np.ndarray
+    sample_created: np.ndarray
     buckets: np.ndarray
 
     @classmethod
     def of(cls, ctx: ScoringContext) -> HabitBase:
         active = np.flatnonzero(ctx.ref.active)
         hours = ctx.hours
-        sessions = hours.sum(axis=1)
-        scripted = np.minimum(ctx.ref.scripted, sessions)
+        scripted = on_scripts(ctx, np.arange(ctx.evidence.size))
         sample = active
         if active.size > HABIT_POPULATION:
             sample = np.sort(np.random.default_rng(ctx.params.seed).choice(
                 active, HABIT_POPULATION, replace=False))
-        rate = (scripted[active].sum() + 1) / (sessions[active].sum() + 2)
-        return cls(hours[active].sum(axis=0), float(rate), sample, hours[sample],
-                   scripted[sample], bucket_of(sessions[sample]))
+        share = (scripted[active].sum() + 0.5) / (active.size + 1)
+        return cls(hours[active].sum(axis=0), float(share), sample, hours[sample],
+                   scripted[sample], ctx.ref.created[sample],
+                   bucket_of(hours[sample].sum(axis=1)))
+
+
+def on_scripts(ctx: ScoringContext, accounts: np.ndarray) -> np.ndarray:
+    """Whether each account makes most of its sessions through scripted clients."""
+    sessions = ctx.hours[accounts].sum(axis=1)
+    return (sessions > 0) & (2 * ctx.ref.scripted[accounts] >= sessions)
 
 
 @dataclass
 class Habits:
     """How a network's heads work, against how the population does, as log
     likelihood ratios: per UTC hour of a session (the body's share of sessions
-    in that hour against the population's), per session by a scripted client
-    or not, and for a profile inside the body's spread or outside it.
+    in that hour against the population's), for an account on scripted
+    clients or not (the body's share of such accounts against the
+    population's), and for its day of sign-up (the body's share of sign-ups
+    within a day of it against the population's, per day of the body's
+    sign-up period from `first_day`; `outside` for a day before or after, or
+    nothing when an incremental run judges accounts that signed up since).
 
-    A candidate's habits are the sum over its sessions and its profile. One
-    person's sessions are not independent draws (a night owl is one every
-    night), so the sum is not read as a probability: it must beat what the
-    population's own accounts with as many sessions reach (`bars`, the
-    1 - HABIT_ALPHA quantile per bucket of SESSION_BUCKETS), and be strong
-    evidence in itself (HABIT_FLOOR). Heads of one operator share a shift and
-    a client; a privacy user behind the same exits keeps his own."""
+    A candidate's habits are their sum. One person's sessions are not
+    independent draws (a night owl is one every night), so the sum is not
+    read as a probability: it must beat what the population's own accounts
+    with as many sessions reach outside the network's community and the
+    networks found (`bars`, the 1 - HABIT_ALPHA quantile per bucket of
+    SESSION_BUCKETS), and be strong evidence in itself (HABIT_FLOOR). Heads of
+    one operator sign up in its waves and run its scripts on its shift; a
+    privacy user behind the same exits keeps his own."""
 
     hour: list[float]
-    scripted: tuple[float, float]
-    profile: tuple[float, float]
+    client: tuple[float, float]
     bars: list[float]
+    signup: list[float] = field(default_factory=list)
+    first_day: int = 0
+    outside: float = 0.0
 
     @classmethod
-    def of(cls, body: list[int], likeness: Likeness, ctx: ScoringContext) -> Habits | None:
-        """The habits of a body against the active accounts (None without any)."""
+    def of(cls, body: list[int], community: list[int], ctx: ScoringContext) -> Habits | None:
+        """The habits of a body against the active accounts outside its community
+        and the networks found so far (None without any)."""
         base = ctx.habit_base
-        if base.sample.size == 0:
+        apart = ctx.ref.excluded.copy()
+        apart[community] = True
+        keep = ~apart[base.sample]
+        if not keep.any():
             return None
-        hours = ctx.hours[body]
-        mine = hours.sum(axis=0)
+        mine = ctx.hours[body].sum(axis=0)
         hour = np.log((mine + 1) / (mine.sum() + 24)) - \
             np.log((base.hours + 1) / (base.hours.sum() + 24))
-        sessions = hours.sum(axis=1)
-        q_mine = (np.minimum(ctx.ref.scripted[body], sessions).sum() + 1) / (sessions.sum() + 2)
-        q_all = base.scripted_rate
-        inside = likeness.inside(np.column_stack([ctx.ref.ranks[n][base.sample]
-                                                  for n in likeness.names]))
-        p_in = (inside.sum() + 1) / (inside.size + 2)
+        q_mine = (on_scripts(ctx, np.asarray(body)).sum() + 0.5) / (len(body) + 1)
+        q_all = base.scripted_share
         habits = cls([float(h) for h in hour],
                      (float(math.log(q_mine / q_all)), float(math.log((1 - q_mine) / (1 - q_all)))),
-                     (float(math.log(0.9 / p_in)), float(math.log(0.1 / (1 - p_in)))), [])
-        habits.bars = _bars(habits.score(base.sample_hours, base.sample_scripted, inside),
-                            base.buckets)
+                     [])
+        habits.signup_from(ctx.ref.created[body], base.sample_created[keep])
+        habits.bars = _bars(habits.score(base.sample_hours[keep], base.sample_scripted[keep],
+                                         base.sample_created[keep]),
+                            base.buckets[keep])
         return habits
 
-    def score(self, hours: np.ndarray, scripted: np.ndarray, inside: np.ndarray) -> np.ndarray:
-        """The log likelihood ratio of each account's habits (rows of hours per
-        UTC hour, scripted sessions, whether its profile is inside)."""
-        sessions = hours.sum(axis=1)
-        return hours @ np.asarray(self.hour) + scripted * self.scripted[0] + \
-            (sessions - scripted) * self.scripted[1] + \
-            np.where(inside, self.profile[0], self.profile[1])
+    def signup_from(self, mine: np.ndarray, everyone: np.ndarray) -> None:
+        """The sign-up log ratios of a body's sign-up times against the population's
+        (NaN for unknown), each day taking in its neighbours (a wave crosses midnight)."""
+        mine = np.floor(mine[~np.isnan(mine)] / DAY).astype(np.int64)
+        everyone = np.floor(everyone[~np.isnan(everyone)] / DAY).astype(np.int64)
+        if mine.size == 0 or everyone.size == 0:
+            return
+        first, last = int(mine.min()) - 1, int(mine.max()) + 1
+        days = last - first + 1
+        within = (everyone >= first) & (everyone <= last)
 
-    def hold(self, m: int, ctx: ScoringContext, inside: bool) -> bool:
+        def near(found: np.ndarray) -> np.ndarray:
+            counts = np.bincount(found - first, minlength=days).astype(float)
+            return counts + np.r_[0.0, counts[:-1]] + np.r_[counts[1:], 0.0]
+
+        body = (near(mine) + 0.5) / (3 * mine.size + 0.5 * days)
+        population = (near(everyone[within]) + 0.5) / (3 * everyone.size + 0.5 * days)
+        self.signup = [float(v) for v in np.log(body / population)]
+        self.first_day = first
+        self.outside = float(math.log((0.5 / (mine.size + 1))
+                                      / ((everyone.size - within.sum() + 0.5)
+                                         / (everyone.size + 1))))
+
+    def signed_up(self, created: np.ndarray, open_ended: bool = False) -> np.ndarray:
+        """The sign-up log ratio of each sign-up time (NaN for unknown: none)."""
+        if not self.signup:
+            return np.zeros(created.shape)
+        known = ~np.isnan(created)
+        day = np.floor(np.where(known, created, 0.0) / DAY).astype(np.int64) - self.first_day
+        inside = known & (day >= 0) & (day < len(self.signup))
+        table = np.asarray(self.signup)
+        found = np.where(inside, table[np.clip(day, 0, len(self.signup) - 1)], self.outside)
+        later = day >= len(self.signup)
+        return np.where(~known | (later & open_ended), 0.0, found)
+
+    def score(self, hours: np.ndarray, scripted: np.ndarray, created: np.ndarray,
+              open_ended: bool = False) -> np.ndarray:
+        """The log likelihood ratio of each account's habits (rows of sessions per
+        UTC hour, whether it is on scripted clients, sign-up time)."""
+        return hours @ np.asarray(self.hour) + \
+            np.where(scripted, self.client[0], self.client[1]) + \
+            self.signed_up(created, open_ended)
+
+    def hold(self, m: int, ctx: ScoringContext) -> bool:
         """Whether account m works as the network's heads do."""
         hours = ctx.hours[m:m + 1]
         sessions = float(hours.sum())
         if sessions <= 0:
             return False
-        scripted = np.minimum(ctx.ref.scripted[m:m + 1], sessions)
-        value = float(self.score(hours, scripted, np.array([inside]))[0])
+        value = float(self.score(hours, on_scripts(ctx, np.array([m])),
+                                 ctx.ref.created[m:m + 1], ctx.open_ended)[0])
         bar = self.bars[int(bucket_of(np.array([sessions]))[0])]
         return value >= max(bar, HABIT_FLOOR)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"hour": self.hour, "scripted": list(self.scripted),
-                "profile": list(self.profile), "bars": self.bars}
+        return {"hour": self.hour, "client": list(self.client), "bars": self.bars,
+                "signup": self.signup, "first_day": self.first_day, "outside": self.outside}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Habits:
         return cls([float(h) for h in data["hour"]],
-                   (float(data["scripted"][0]), float(data["scripted"][1])),
-                   (float(data["profile"][0]), float(data["profile"][1])),
-                   [float(b) for b in data["bars"]])
+                   (float(data["client"][0]), float(data["client"][1])),
+                   [float(b) for b in data["bars"]],
+                   [float(v) for v in data.get("signup", [])], int(data.get("first_day", 0)),
+                   float(data.get("outside", 0.0)))
 
 
 def bucket_of(sessions: np.ndarray) -> np.ndarray:
@@ -875,7 +926,7 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     marked members and signed up while it did. (Heads of one operator run the
     same scripts from the same exits: what ties them is their likeness, where
     a card or a template does not.)"""
-    likeness = Likeness.of(body, ctx)
+    likeness = Likeness.of(body, ctx, community.members)
     if likeness is None:
         return []
     taken = set(body)
