@@ -323,9 +323,10 @@ def _judge_candidates(hood: Neighbourhood, ctx: ScoringContext, projection: Proj
     network's own (used by two or more of them, for at least half of its
     users in the whole population) and used by a member the run flagged; or
     (2) its own extraction profile is at the mark and a third of its link
-    weight goes to flagged members; or (3) it has that third, signed up while
-    the network did, and holds to its likeness (Likeness.holds, the pool
-    being the addresses flagged members used)."""
+    weight goes to flagged members; or (3) it has that third and holds to its
+    likeness (Likeness.holds, which asks for a sign-up while the network
+    signed up or weighs the day of it; the pool being the addresses flagged
+    members used)."""
     facts = hood.member_facts
     flagged_in: dict[str, set[int]] = {}
     for network_id, k in hood.networks.items():
@@ -363,8 +364,7 @@ def _judge_candidates(hood: Neighbourhood, ctx: ScoringContext, projection: Proj
                         own = True
             profile = ctx.ref.own_intent[m] >= ctx.params.own_intent and tie >= MIN_TIE_TO_MARKED
             alike = False
-            if not own and not profile and likeness is not None and tie >= MIN_TIE_TO_MARKED \
-                    and likeness.in_period(m, ctx):
+            if not own and not profile and likeness is not None and tie >= MIN_TIE_TO_MARKED:
                 pool = {a for a in ctx.addresses.get(m, ())
                         if body.intersection(_users_of(projection, "ip", a))}
                 alike = likeness.holds(m, ctx, tie, pool)

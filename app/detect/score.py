@@ -694,11 +694,13 @@ class Likeness:
 
     def holds(self, m: int, ctx: ScoringContext, tie: float, pool: set[str]) -> bool:
         """Whether member m is one of the network's heads by likeness alone: two
-        thirds of its sessions on the network's subjects, and either its own
-        profile halfway to the mark and within the spread, with half its
-        addresses from the pool (the body's addresses), or every address, two
-        or more, from the pool, half its links to marked members (`tie`) and a
-        sign-up within the central 90% of the network's."""
+        thirds of its sessions on the network's subjects, and either a sign-up
+        while the network signed up (`in_period`) with its own profile halfway
+        to the mark and within the spread and half its addresses from the pool
+        (the body's addresses), or every address, two or more, from the pool,
+        half its links to marked members (`tie`) and a sign-up within the
+        central 90% of the network's; or the network's habits (`Habits`, which
+        weigh the day of sign-up themselves)."""
         ref = ctx.ref
         asked = ctx.evidence.categories.get(m, {})
         sessions = sum(asked.values())
@@ -716,7 +718,8 @@ class Likeness:
         # period counts. Addresses from its pool alone are weaker: only the
         # central 90% of its sign-ups (a pool of residential exits also
         # carries the households that own them, who signed up long before).
-        alike = ref.own_intent[m] >= bar and 0 < len(used) <= 2 * len(used & pool) and \
+        alike = self.in_period(m, ctx) and ref.own_intent[m] >= bar and \
+            0 < len(used) <= 2 * len(used & pool) and \
             float(np.abs(profile - np.asarray(self.centre)).max()) <= self.reach
         housed = len(used) >= 2 and used <= pool and tie >= 0.5 and \
             self.central[0] <= ref.created[m] <= self.central[1]
@@ -923,7 +926,7 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
                   ctx: ScoringContext) -> list[int]:
     """Members of a flagged network without a mark of their own that are its
     heads all the same (Likeness.holds), with a third of their links to its
-    marked members and signed up while it did. (Heads of one operator run the
+    marked members. (Heads of one operator run the
     same scripts from the same exits: what ties them is their likeness, where
     a card or a template does not.)"""
     likeness = Likeness.of(body, ctx, community.members)
@@ -932,7 +935,7 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     taken = set(body)
     candidates = [m for m in community.members
                   if m not in taken and not community.member_evidence.get(m)
-                  and ties.get(m, 0.0) >= MIN_TIE_TO_MARKED and likeness.in_period(m, ctx)]
+                  and ties.get(m, 0.0) >= MIN_TIE_TO_MARKED]
     if not candidates:
         return []
     addresses = ctx.addresses
