@@ -27,8 +27,9 @@ signature themselves and a quarter of their links stay inside it: an entity
 that ties them to the network's body or to members that harvest themselves,
 their own extraction profile with a third of their links to the members that
 share the network's entities, or a likeness to the network (`alike_members`):
-its profile and addresses, or its habits (`Habits`: the network's shift and
-client, against what the population's accounts reach by chance).
+its profile and addresses, or its habits (`Habits`: the network's sign-up
+days, client and shift, against what the population's accounts reach by
+chance).
 """
 
 from __future__ import annotations
@@ -616,9 +617,10 @@ class Likeness:
     """What a flagged network's heads look like, from its marked members (the
     body): their extraction profile (median percentiles over the intent
     measures, and the spread that holds nine in ten of them), the subjects
-    they ask about, and when they signed up. Kept with each suspected network
-    (`as_dict`) so an incremental run can judge new accounts against it
-    without reading the network again."""
+    they ask about, when they signed up, and how they work against the
+    population (`Habits`, measured when first needed). Kept with each
+    suspected network (`as_dict`) so an incremental run can judge new
+    accounts against it without reading the network again."""
 
     names: tuple[str, ...]
     centre: list[float]
