@@ -23,7 +23,7 @@ import psutil
 from app.db.graph import Graph
 from app.detect.communities import communities, connected, induced_all
 from app.detect.evidence import Evidence, read_evidence
-from app.detect.features import MARKED_SHARING, Group
+from app.detect.features import MARKED_SHARING
 from app.detect.lineage import Lineage, match_networks
 from app.detect.project import Projection, ProjectionParams, project
 from app.detect.score import (
@@ -300,8 +300,7 @@ def _cores_that_stand_out(ctx: ScoringContext, group: list[int], params: DetectP
     of their users inside it), in connected sets of at least the least
     network size, each kept when it scores as a network by itself; and the
     rest of the group."""
-    whole = Group(group, [ctx.evidence.accounts[m] for m in group], ctx.evidence,
-                  ctx.projection, ctx.ref, ctx.params.wave_hours)
+    whole = ctx.group(group)
     cores = [sorted(s) for s in whole.marked_components()
              if params.scoring.min_size <= len(s) <= len(group) // 2]
     if not cores:
@@ -324,8 +323,7 @@ def _close_over_marks(ctx: ScoringContext, found: list[list[int]], rest: list[in
     for part in found:
         members = set(part)
         whole = sorted(members | left)
-        group = Group(whole, [ctx.evidence.accounts[m] for m in whole], ctx.evidence,
-                      ctx.projection, ctx.ref, ctx.params.wave_hours)
+        group = ctx.group(whole)
         for kind in MARKED_SHARING:
             for clique in group.own_cliques(kind):
                 if members.intersection(clique) and left.intersection(clique):

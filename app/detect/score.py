@@ -45,6 +45,7 @@ import numpy as np
 
 from app.detect.evidence import Evidence
 from app.detect.features import (
+    DAY,
     FEATURES,
     INSTITUTIONAL,
     INTENT_MEASURES,
@@ -193,6 +194,11 @@ class ScoringContext:
             self._hours = table
         return self._hours
 
+    def group(self, members: list[int]) -> Group:
+        """The members as a Group for the features."""
+        return Group(members, [self.evidence.accounts[m] for m in members], self.evidence,
+                     self.projection, self.ref, self.params.wave_hours)
+
     @property
     def habit_base(self) -> HabitBase:
         """The population habits are measured against (built once per run)."""
@@ -258,9 +264,7 @@ def evaluate_group(members: list[int], ctx: ScoringContext, keep: bool = True
 
     Features that read no percentiles are kept per group (`keep`) for the next
     pass after the reference is taken again."""
-    accounts = [ctx.evidence.accounts[i] for i in members]
-    group = Group(members, accounts, ctx.evidence, ctx.projection, ctx.ref,
-                  ctx.params.wave_hours)
+    group = ctx.group(members)
     own: dict[int, set[str]] = {m: set() for m in members}
     features: list[Feature] = []
     shared: list[tuple[float, int]] = []
@@ -345,10 +349,7 @@ def _stands_alone_if_a_customer(component: list[int], ctx: ScoringContext) -> bo
     volume; beside a network on the same cloud it is still a customer, whose
     sharing says it is one team, not that it is the network's. Components
     that are not a customer pass."""
-    accounts = [ctx.evidence.accounts[m] for m in component]
-    group = Group(component, accounts, ctx.evidence, ctx.projection, ctx.ref,
-                  ctx.params.wave_hours)
-    if declared_organisation(group)[0] < CUSTOMER:
+    if declared_organisation(ctx.group(component))[0] < CUSTOMER:
         return True
     return _score_members(component, ctx).flagged
 
@@ -725,16 +726,14 @@ class Likeness:
             float(np.abs(profile - np.asarray(self.centre)).max()) <= self.reach
         housed = len(used) >= 2 and used <= pool and tie >= 0.5 and \
             self.central[0] <= ref.created[m] <= self.central[1]
+        if alike or housed:
+            return True
         # Or it works as the network's heads do (Habits): signed up in its
         # waves, on its clients and shift, beyond what chance gives an account
         # of the population with as many sessions.
-        if alike or housed:
-            return True
         habits = self.habits_of()
         return habits is not None and habits.hold(m, ctx)
 
-
-DAY = 86_400
 
 # Session counts that start the buckets of accounts a candidate is compared
 # with (an account's habits say more the more sessions it has).
