@@ -22,10 +22,11 @@ import pytest
 from app.detect import features as F
 from app.detect.coactivity import CoactivityParams
 from app.detect.evidence import Evidence
-from app.detect.features import CAP, FEATURES, Group, clip, rate_evidence
+from app.detect.features import CAP, FEATURES, Feature, Group, clip, rate_evidence
 from app.detect.project import ProjectionParams, project
-from app.detect.run import DetectParams, analyse
+from app.detect.run import DetectParams, analyse, sharing_credentials
 from app.detect.score import (
+    CREDENTIALS,
     FARM_ONLY,
     HABIT_FLOOR,
     INTENT_WEIGHT,
@@ -36,12 +37,14 @@ from app.detect.score import (
     ScoreParams,
     ScoringContext,
     alike_members,
+    bound_coordination,
     calibrate,
     chance_threshold,
     evaluate_group,
     on_scripts,
     score_all,
     score_community,
+    spreads_credentials,
     ties_to_marked,
 )
 
@@ -374,6 +377,30 @@ def test_daily_volume_is_requests_per_active_day() -> None:
     assert nats == pytest.approx(TOP_NATS)
     assert sentence.startswith("typical member sends 1,000 requests per active day "
                                f"(population: {baseline:,.0f})")
+
+
+def test_daily_volume_is_the_typical_active_day_not_one_burst() -> None:
+    """A hackathon packs most of its newcomers' sessions into its day; a harvest
+    keeps its volume up day after day. Both send as many requests in all."""
+    world = World(seed=5)
+    world.background(400)
+    sustained = heavy(world, "harvest", sessions=24, requests=480, days=12)
+    burst = []
+    for i in range(10):
+        a = world.account(f"event{i}", sessions=24, requests=480, days=5)
+        # 20 sessions on the event day, one on each of four later days
+        day0 = world.ev.starts[a][0] - world.ev.starts[a][0] % DAY
+        world.ev.starts[a] = [day0 + 3600 * (s % 12) for s in range(20)] + [
+            day0 + (d + 2) * DAY for d in range(4)]
+        burst.append(a)
+    ctx = world.context()
+    steady, _b, steady_nats, _s = F.daily_volume(group(ctx, sustained))
+    event, _b, event_nats, _s = F.daily_volume(group(ctx, burst))
+    assert steady == pytest.approx(40)  # two sessions of 20 requests a day
+    assert event == pytest.approx(20)  # one session on the typical of its five days
+    assert event_nats < steady_nats - 1
+    assert group(ctx, burst).typical_percentile("daily_volume") < \
+        group(ctx, sustained).typical_percentile("daily_volume")
 
 
 def test_answer_length_is_output_per_request() -> None:
@@ -1213,6 +1240,36 @@ def test_a_few_template_class_is_not_flagged() -> None:
     assert not any(analysis.per_account.get(m, (0, False))[1] for m in students)
 
 
+def test_shared_credentials_count_beside_the_place_and_time_a_group_shares() -> None:
+    """Each of the two kinds of coordination counts up to the intent: what a
+    class or an event shares (addresses, templates, a wave) and what a farm
+    spreads over its heads to save money (cards, devices, keys)."""
+    def features(**coordination: float) -> list[Feature]:
+        return [Feature("extraction_requests", "intent", 0.3, 0.1, 1.0, ""),
+                Feature("answer_length", "intent", 900, 450, 0.5, "")] + [
+            Feature(name, "coordination", 1.0, 0.0, nats, "")
+            for name, nats in coordination.items()]
+
+    def total(found: list[Feature], names: Iterable[str]) -> float:
+        return sum(f.contribution for f in found if f.name in names)
+
+    soft = ("address_sharing", "signup_wave", "template_reuse")
+    event = features(address_sharing=1.0, signup_wave=1.5, template_reuse=0.5)
+    bound_coordination(event)
+    assert total(event, soft) == pytest.approx(1.5)
+    assert "no more than the extraction evidence" in event[3].reason
+    farm = features(address_sharing=1.0, signup_wave=1.5, api_key_reuse=2.0,
+                    payment_reuse=0.4)
+    bound_coordination(farm)
+    assert total(farm, soft) == pytest.approx(1.5)
+    assert total(farm, CREDENTIALS) == pytest.approx(1.5)
+    # Under the intent, nothing is scaled.
+    small = features(device_reuse=0.5, address_sharing=0.5)
+    bound_coordination(small)
+    assert [f.contribution for f in small[2:]] == [0.5, 0.5]
+    assert not any("counted at" in f.reason for f in small)
+
+
 def test_a_declared_evaluation_team_is_not_flagged() -> None:
     world = World(seed=32)
     world.background(400)
@@ -1595,6 +1652,41 @@ def test_unmarked_heads_alike_to_their_network_are_flagged_with_it() -> None:
     assert alike_members(result, network, ties, ctx) == [alike[0]]
 
 
+def test_a_heavy_head_linked_through_a_head_that_joins_by_likeness_is_flagged() -> None:
+    """A heavy head whose one link goes to a quiet head: before the quiet head
+    joins the network by likeness, the heavy one is linked to no marked member
+    (a heavy user next to strangers); once it has joined, it is."""
+    world = World(seed=45)
+    world.background(500)
+    network = quieter_half(world, many_template_network(world))
+    homes = [address for account, address, _n in world.ev.ip_uses if account in network]
+    quiet = world.ev.accounts[network[0]]
+    sessions = quiet["sessions"]
+    alike = world.account(
+        "alike", sessions=sessions, requests=quiet["requests"], reasoning=quiet["reasoning"],
+        output=quiet["requests"] * 300, days=20, created=T0 + 60 * DAY, first_day=100,
+        window_days=40, categories={s: max(sessions // 3, 1) for s in CATEGORIES[:3]},
+        ips=[(homes[0], sessions)], email_domain="gmail.com")
+    flat = world.address()
+    world.ev.ip_uses.append((alike, flat, 2))
+    spread = {s: 5 for s in CATEGORIES[:12]}
+    heavy_head = world.account("heavy", sessions=60, requests=3_000, reasoning=40,
+                               output=3_000 * 1_500, days=30, ips=[(flat, 60)],
+                               categories=spread)
+    ctx = world.context()
+    assert ctx.ref.own_intent[heavy_head] >= ctx.params.own_intent
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [network + [alike, heavy_head]], ctx=ctx)
+    (result,) = scored_groups
+    assert result.flagged
+    assert per_account[alike][1] and result.member_evidence[alike] == {"profile"}
+    assert result.member_evidence[heavy_head] == {"intent"}
+    assert per_account[heavy_head][1]
+    # Before the quiet head joined, the heavy one was linked to no marked member.
+    result.member_evidence[alike] = set()
+    assert ties_to_marked(ctx.projection, scored_groups)[heavy_head] == 0.0
+
+
 def joined_alike(ctx: ScoringContext, network: list[int], heads: list[int],
                  strangers: list[int]) -> None:
     """Score the network with heads and strangers in its community: it is
@@ -1816,3 +1908,47 @@ def test_a_ring_inside_a_big_group_is_drawn_by_its_own_cards() -> None:
     # A group with no core of its own entities stays whole.
     plain = sorted(background[:60])
     assert _cores_that_stand_out(ctx, plain, DetectParams()) == ([], plain)
+
+
+def test_flagged_pieces_that_share_their_own_card_are_one_operators() -> None:
+    """Two pieces a finer cut made of one sparse ring are joined by a card of
+    theirs; a card they share with strangers joins nothing."""
+    world = World(seed=60)
+    background = world.background(300)
+    first = heavy(world, "first", n=5, reasoning=8)
+    second = heavy(world, "second", n=5, reasoning=8)
+    third = heavy(world, "third", n=5, reasoning=8)
+    for a in (first[0], second[0]):
+        world.ev.accounts[a]["payment"] = "pm-operator"
+    for a in [first[1], third[1]] + background[:4]:
+        world.ev.accounts[a]["payment"] = "pm-popular"
+    ctx = world.context()
+    pieces = [first, second, third]
+    label = np.full(world.ev.size, -1, dtype=np.int64)
+    for g, members in enumerate(pieces):
+        label[members] = g
+    assert sharing_credentials(ctx, pieces, label) == [(0, 1)]
+
+
+
+def test_credentials_count_apart_only_when_spread_as_a_farms() -> None:
+    """A key shared by eight heads that ask for reasoning is a farm's; one card
+    in a family, one customer's billing, or a key shared by eight accounts
+    that ask for nothing, is not."""
+    world = World(seed=62)
+    world.background(300)
+    ring = heavy(world, "ring", n=8, reasoning=8, api_key="key-ring")
+    family = heavy(world, "family", n=3, reasoning=8, payment="pm-family")
+    agency = heavy(world, "agency", n=8, reasoning=8, payment="pm-agency",
+                   email_domain="agency.example")
+    quiet = heavy(world, "quiet", n=8, api_key="key-quiet")
+    ctx = world.context()
+
+    def spread(members: list[int]) -> bool:
+        found, _own = evaluate_group(members, ctx)
+        return spreads_credentials(group(ctx, members), found, ctx)
+
+    assert spread(ring)
+    assert not spread(family)
+    assert not spread(agency)
+    assert not spread(quiet)

@@ -11,14 +11,15 @@ Three families:
 intent
     what extraction needs and farms cannot hide: requests for step-by-step
     reasoning or censorship-safe rewrites, harvest size, sustained daily
-    volume, long answers, many distinct task templates, sweeps across
-    subjects. Each is the percentile, within the whole population, of the
-    group's typical member: the lower confidence bound of the members'
-    median percentile, so a handful of accounts is judged by its weaker
-    members and a large group by its middle. Extraction requests are also
-    judged on the members together (the bound of their mean rate), since
-    accounts with a handful of sessions each say little one by one. Percentiles make the figure
-    mean the same on any provider's data, whatever its units and scale.
+    volume (a typical active day's requests), long answers, many distinct
+    task templates, sweeps across subjects. Each is the percentile, within
+    the whole population, of the group's typical member: the lower
+    confidence bound of the members' median percentile, so a handful of
+    accounts is judged by its weaker members and a large group by its
+    middle. Extraction requests are also judged on the members together (the
+    bound of their mean rate), since accounts with a handful of sessions
+    each say little one by one. Percentiles make the figure mean the same on
+    any provider's data, whatever its units and scale.
 coordination
     what the members share beyond chance (payment tokens, devices, API
     keys, private addresses, prompt-template families), sign-up bursts,
@@ -306,6 +307,18 @@ class Reference:
         self._own_intent = None
 
 
+def _typical_day(starts: Any, sessions: float) -> float:
+    """Sessions on an account's typical active day (the median over its UTC days
+    with a session; all its sessions on one day when no start times are
+    known). A harvest keeps up its volume day after day; a hackathon or a
+    deadline packs most of a newcomer's sessions into one or two days, and
+    those days are not what it does on a typical one."""
+    if not len(starts):
+        return sessions
+    _days, per_day = np.unique(np.asarray(starts, dtype=np.int64) // DAY, return_counts=True)
+    return float(np.median(per_day))
+
+
 def _ranks(measures: dict[str, np.ndarray], reference: np.ndarray) -> dict[str, np.ndarray]:
     return {name: percentiles(values, np.sort(values[reference]))
             for name, values in measures.items()}
@@ -328,8 +341,8 @@ def account_measures(evidence: Evidence, projection: Projection, reasoning_rate:
     extracting = np.minimum(totals["reasoning"] + totals["rewrites"], sessions)
     base = min(reasoning_rate + rewrite_rate, 1.0)
     output = np.array([evidence.output_tokens.get(i, 0) for i in range(n)], dtype=float)
-    days = np.array([len({t // DAY for t in evidence.starts.get(i, ())}) or
-                     (1 if sessions[i] else 0) for i in range(n)], dtype=float)
+    typical_day = np.array([_typical_day(evidence.starts.get(i, ()), sessions[i])
+                            for i in range(n)], dtype=float)
     families = np.array([len(projection.account_families.get(i, {})) for i in range(n)],
                         dtype=float)
     subjects = np.array([entropy(evidence.categories.get(i, {}).values()) for i in range(n)])
@@ -343,7 +356,7 @@ def account_measures(evidence: Evidence, projection: Projection, reasoning_rate:
         "extraction": (extracting + PRIOR_SESSIONS * base) / (sessions + PRIOR_SESSIONS),
         "extraction_rate": extracting / np.maximum(sessions, 1),
         "harvest": output,
-        "daily_volume": requests / np.maximum(days, 1),
+        "daily_volume": typical_day * requests / np.maximum(sessions, 1),
         "answer_length": output / np.maximum(requests, 1),
         "task_diversity": families,
         "subject_sweep": subjects,

@@ -27,6 +27,7 @@ from app.detect.features import MARKED_SHARING
 from app.detect.lineage import Lineage, match_networks
 from app.detect.project import Projection, ProjectionParams, project
 from app.detect.score import (
+    CREDENTIAL_KINDS,
     CommunityScore,
     Likeness,
     ScoreParams,
@@ -176,7 +177,8 @@ def join_pieces(ctx: ScoringContext, groups: list[list[int]], scored: list[Commu
                 params: DetectParams) -> list[list[int]]:
     """Flagged communities joined when they are pieces of one block: the link
     weight per pair of accounts between two of them is at least
-    `join_density` times that inside the less dense of the two. Modularity
+    `join_density` times that inside the less dense of the two, or they share
+    a card, device or key of their own (`sharing_credentials`). Modularity
     measures a block that has few links outside against itself, and cuts a
     homogeneous one along its chance fluctuations; two networks that share a
     proxy exit are linked far more thinly between than inside. A join is
@@ -200,6 +202,7 @@ def join_pieces(ctx: ScoringContext, groups: list[list[int]], scored: list[Commu
                                                       strict=True)
                      if weight[i, j] / (sizes[i] * sizes[j])
                      >= params.join_density * min(inside[i], inside[j])]
+    pieces_of_one += sharing_credentials(ctx, flagged, label)
     root = connected(k, pieces_of_one)
     blocks: dict[int, list[int]] = {}
     for g in range(k):
@@ -225,6 +228,20 @@ def join_pieces(ctx: ScoringContext, groups: list[list[int]], scored: list[Commu
             result.append(joined)
     result.sort(key=lambda g: (-len(g), g[0]))
     return result
+
+
+def sharing_credentials(ctx: ScoringContext, flagged: list[list[int]], label: np.ndarray
+                         ) -> list[tuple[int, int]]:
+    """Pairs of flagged communities whose members share a card, device or API key
+    that is theirs (most of its users among them): one operator's card funds
+    heads that a finer cut put in two pieces of a sparse ring."""
+    together = ctx.group(sorted(m for members in flagged for m in members))
+    pairs: set[tuple[int, int]] = set()
+    for kind in CREDENTIAL_KINDS:
+        for clique in together.own_cliques(kind):
+            pieces = sorted({int(label[m]) for m in clique})
+            pairs.update(zip(pieces, pieces[1:], strict=False))
+    return sorted(pairs)
 
 
 def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityScore],

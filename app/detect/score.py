@@ -4,15 +4,22 @@ A community's score is a probability: the logistic of its log-odds, which
 start at a prior and add each feature's evidence in nats.
 
     intent   = INTENT_WEIGHT * power mean(purpose, mean of the other measures)
-    log-odds = PRIOR + intent + min(sharing + farm signals, intent) - mitigations
+    log-odds = PRIOR + intent + min(place and time shared + farm signals, intent)
+               + min(credentials shared, intent) - mitigations
+
+(credentials in the first bound with the rest unless more members share
+them than a household has, not under one billing, and the members ask for
+reasoning or rewrites at twice the population's rate together).
 
 The purpose is the extraction requests themselves (reasoning, rewrites); the
 means are harvest size, daily volume, answer length, distinct templates and
 subject sweep. Both are needed: a class that asks for reasoning at low
 volume, or an agency harvesting long answers without asking for any, has
 little intent. Sharing kinds count with halving weights (the strongest
-SHARE_WEIGHT), and coordination never counts for more than the intent. The
-prior puts the balance at a typical member above the 90th percentile of the
+SHARE_WEIGHT), and coordination never counts for more than the intent:
+once for what members share as people in one place and time (addresses,
+templates, waves, hours), once for the cards, devices and keys a farm spreads
+over its heads. The prior puts the balance at a typical member above the 90th percentile of the
 population on every intent measure (INTENT_MIDPOINT); what customers have
 (a declared organisation with its one billing, whose other coordination is
 then expected, an institutional domain or network, established accounts,
@@ -85,6 +92,10 @@ FARM_ONLY = frozenset(("enforcement_history", "regrowth"))
 # The share of a group under one declared organisation's billing from which
 # it is that customer's (its coordination is expected of it).
 CUSTOMER = 0.8
+CREDENTIALS = frozenset(("payment_reuse", "device_reuse", "api_key_reuse"))
+CREDENTIAL_KINDS = ("payment", "device", "api_key")
+# The most people a family shares a card or a device with.
+HOUSEHOLD = 6
 SHARING = frozenset(("payment_reuse", "device_reuse", "api_key_reuse", "address_sharing",
                      "template_reuse"))
 
@@ -303,12 +314,23 @@ def evaluate_group(members: list[int], ctx: ScoringContext, keep: bool = True
     if keep and fixed is None:
         ctx.fixed[key] = computed
     _combine_intent(features, ctx.ref.informative)
-    _bound_coordination(features)
+    bound_coordination(features, spreads_credentials(group, features, ctx))
     _keep_ties_to_the_network(group, own, ctx)
     for m in members:
         if own_intent(m, ctx.ref) >= ctx.params.own_intent:
             own[m].add("intent")
     return features, own
+
+
+def spreads_credentials(group: Group, features: list[Feature], ctx: ScoringContext) -> bool:
+    """Whether the group's shared cards, devices and keys are a farm's: spread
+    over more members than one household has, not one customer's one billing,
+    and the members ask for reasoning or rewrites together (`asks_for_extraction`)."""
+    billed = next(f.value for f in features if f.name == "one_billing")
+    if billed >= CUSTOMER:
+        return False
+    sharers = set().union(*(group.own_sharers(kind) for kind in CREDENTIAL_KINDS))
+    return len(sharers) > HOUSEHOLD and asks_for_extraction(group.members, ctx)
 
 
 def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
@@ -323,7 +345,7 @@ def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
     (the network's body) keeps its marks; another keeps them when its
     members' own extraction profile is halfway from ordinary (one half) to
     the mark of their own (`own_intent`) and they ask for extraction
-    themselves (`_asks_for_extraction`): volume, templates and a sweep of
+    themselves (`asks_for_extraction`): volume, templates and a sweep of
     subjects are what a busy household has too; the purpose is a harvest's."""
     components = [held for held in ([m for m in c if own[m]]
                                     for c in group.marked_components()) if held]
@@ -334,7 +356,7 @@ def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
     body = max(components, key=len)
     for component in components:
         if component is body or (float(profile[component].mean()) >= bar
-                                 and _asks_for_extraction(component, ctx)
+                                 and asks_for_extraction(component, ctx)
                                  and _stands_alone_if_a_customer(component, ctx)):
             continue
         for m in component:
@@ -354,7 +376,7 @@ def _stands_alone_if_a_customer(component: list[int], ctx: ScoringContext) -> bo
     return _score_members(component, ctx).flagged
 
 
-def _asks_for_extraction(members: list[int], ctx: ScoringContext) -> bool:
+def asks_for_extraction(members: list[int], ctx: ScoringContext) -> bool:
     """Whether members ask for extraction together: at least twice the
     population's rate of reasoning and rewrite requests (where the provider
     labels them), the rate from which extraction_requests counts in full."""
@@ -407,22 +429,32 @@ def power_mean(a: float, b: float, p: float) -> float:
     return float(((a ** p + b ** p) / 2) ** (1 / p))
 
 
-def _bound_coordination(features: list[Feature]) -> None:
-    """Coordination counts at most as much as the group's extraction evidence.
+def bound_coordination(features: list[Feature], purposeful: bool = True) -> None:
+    """Coordination counts at most as much as the group's extraction evidence:
+    once for what members share as people in one place and time, and, when
+    the members ask for extraction together (`purposeful`), once more for the
+    credentials they share.
 
     A hydra network needs both: a class signs up in a wave, works in class
     hours and shares its lab's addresses without harvesting anything, and a
     ring that harvests alone is a handful of heavy users. When the sharing,
-    waves and rhythm outweigh the extraction evidence, each coordination
-    contribution is scaled down so that together they equal it."""
+    waves and rhythm outweigh the extraction evidence, each of their
+    contributions is scaled down so that together they equal it. Cards,
+    devices and API keys are bought per person: a farm spreads them over its
+    heads to save money, which a class, an office or an event never needs.
+    A household does, and a business (a content agency on its one card):
+    unless the credentials are spread as a farm's (`spreads_credentials`),
+    they are bounded with the rest."""
     intent = sum(f.contribution for f in features if f.family == "intent")
-    coordination = sum(f.contribution for f in features
-                       if f.family == "coordination" and f.contribution > 0)
-    if coordination <= intent or coordination <= 0:
-        return
-    factor = max(intent, 0.0) / coordination
-    for f in features:
-        if f.family == "coordination" and f.contribution > 0:
+    apart = CREDENTIALS if purposeful else frozenset()
+    for bucket in (True, False):
+        kept = [f for f in features if f.family == "coordination" and f.contribution > 0
+                and (f.name in apart) == bucket]
+        coordination = sum(f.contribution for f in kept)
+        if coordination <= intent or coordination <= 0:
+            continue
+        factor = max(intent, 0.0) / coordination
+        for f in kept:
             f.contribution *= factor
             f.reason += f" (counted at {factor:.0%}: no more than the extraction evidence)"
 
@@ -562,33 +594,29 @@ def gate_members(ctx: ScoringContext, scored: list[CommunityScore], strength: di
     fixed = fixed or {}
     ties = ties_to_marked(projection, scored)
     per_account: dict[int, tuple[float, bool]] = {}
+    marked = {id(c): any(marks - {"intent"} for marks in c.member_evidence.values())
+              for c in scored}
     for community in scored:
-        marked = any(marks - {"intent"} for marks in community.member_evidence.values())
         for m in community.members:
             if m in fixed:
                 per_account[m] = fixed[m]
                 continue
-            s = strength.get(m, 0.0)
-            # A member flagged with its network must also carry some of the
-            # network's signature itself: a stranger on a shared carrier NAT or
-            # proxy exit that the network also used is not one of its heads.
-            marks = community.member_evidence.get(m, set())
-            own = bool(marks)
-            # A heavy user whose only tie is its own profile must also be linked
-            # mostly to the members that share the network's own entities, not
-            # to the strangers around them.
-            if marks == {"intent"} and marked and ties.get(m, 0.0) < MIN_TIE_TO_MARKED:
-                own = False
-            account_score = community.score * (0.5 + 0.5 * s) * (1.0 if own else 0.5)
-            per_account[m] = (account_score, community.flagged and own
-                              and s >= params.min_member_strength)
+            per_account[m] = _gate(m, community, marked[id(community)], ties.get(m, 0.0),
+                                   strength, params)
     # Heads alike to a network's marked members join it; each one that joins
     # counts as marked for the ties of the next pass (heads linked mostly to
-    # one another are found a few at a time).
+    # one another are found a few at a time), and so may a heavy user that
+    # was linked too little to marked members before.
     flagged = [c for c in scored if c.flagged]
     for _round in range(ALIKE_ROUNDS):
         joined = 0
         for community in flagged:
+            for m in community.members:
+                if m not in fixed and not per_account[m][1] and \
+                        community.member_evidence.get(m) == {"intent"}:
+                    per_account[m] = _gate(m, community, marked[id(community)],
+                                           ties.get(m, 0.0), strength, params)
+                    joined += per_account[m][1]
             body = [m for m in community.members if per_account[m][1]]
             for m in alike_members(community, body, ties, ctx):
                 if m in fixed:
@@ -602,6 +630,24 @@ def gate_members(ctx: ScoringContext, scored: list[CommunityScore], strength: di
             break
         ties = ties_to_marked(projection, scored)
     return per_account
+
+
+def _gate(m: int, community: CommunityScore, marked: bool, tie: float,
+          strength: dict[int, float], params: ScoreParams) -> tuple[float, bool]:
+    """(score, flagged) of member m of a community (see gate_members)."""
+    s = strength.get(m, 0.0)
+    # A member flagged with its network must also carry some of the
+    # network's signature itself: a stranger on a shared carrier NAT or
+    # proxy exit that the network also used is not one of its heads.
+    marks = community.member_evidence.get(m, set())
+    own = bool(marks)
+    # A heavy user whose only tie is its own profile must also be linked
+    # mostly to the members that share the network's own entities, not
+    # to the strangers around them.
+    if marks == {"intent"} and marked and tie < MIN_TIE_TO_MARKED:
+        own = False
+    account_score = community.score * (0.5 + 0.5 * s) * (1.0 if own else 0.5)
+    return account_score, community.flagged and own and s >= params.min_member_strength
 
 
 # How many passes alike_members makes over the flagged networks.
