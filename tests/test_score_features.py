@@ -24,7 +24,7 @@ from app.detect.coactivity import CoactivityParams
 from app.detect.evidence import Evidence
 from app.detect.features import CAP, FEATURES, Feature, Group, clip, rate_evidence
 from app.detect.project import ProjectionParams, project
-from app.detect.run import DetectParams, analyse, sharing_credentials
+from app.detect.run import DetectParams, analyse, sharing_credentials, worth_splitting
 from app.detect.score import (
     CREDENTIALS,
     FARM_ONLY,
@@ -44,6 +44,7 @@ from app.detect.score import (
     on_scripts,
     score_all,
     score_community,
+    score_groups,
     spreads_credentials,
     ties_to_marked,
 )
@@ -1952,3 +1953,25 @@ def test_credentials_count_apart_only_when_spread_as_a_farms() -> None:
     assert not spread(family)
     assert not spread(agency)
     assert not spread(quiet)
+
+
+def test_a_group_hiding_a_ring_of_quiet_heads_on_its_own_cards_is_split_again() -> None:
+    """Heads that each harvest a little do not ask for extraction one by one,
+    but together, on the cards and device they share, they ask for reasoning at
+    many times the population's rate: once measured without the networks
+    found, their community is worth a finer cut. The same ring asking for
+    nothing is not, nor is it before the networks found are set aside."""
+    for reasoning, worth in ((3, True), (0, False)):
+        world = World(seed=61)
+        background = world.background(300)
+        ring = heavy(world, "ring", n=5, sessions=4, requests=20, output=20 * 250,
+                     reasoning=reasoning, days=4)
+        for i, a in enumerate(ring):
+            world.ev.accounts[a]["payment"] = f"pm-ring{i // 2}"
+            world.ev.entity_uses["device"].append((a, "fp-ring", 4))
+        ctx = world.context()
+        community = score_groups(ctx, [sorted(ring + background[:12])])[0]
+        assert not community.flagged
+        assert not any("intent" in tags for tags in community.member_evidence.values())
+        assert worth_splitting(ctx, community, DetectParams(), cores=True) is worth
+        assert not worth_splitting(ctx, community, DetectParams())

@@ -32,6 +32,7 @@ from app.detect.score import (
     Likeness,
     ScoreParams,
     ScoringContext,
+    asks_for_extraction,
     calibrate,
     new_head_members,
     score_all,
@@ -136,7 +137,7 @@ def analyse(evidence: Evidence, params: DetectParams,
         scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
     # Measured without the networks found, members of a big group may now ask
     # for extraction themselves: such groups are looked into again.
-    again = refine(ctx, groups, scored, params)
+    again = refine(ctx, groups, scored, params, cores=True)
     if again != groups:
         groups = again
         scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
@@ -245,9 +246,9 @@ def sharing_credentials(ctx: ScoringContext, flagged: list[list[int]], label: np
 
 
 def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityScore],
-           params: DetectParams) -> list[list[int]]:
+           params: DetectParams, cores: bool = False) -> list[list[int]]:
     """Split groups that are not flagged, looking for rings hidden inside them."""
-    promising = {tuple(c.members) for c in scored if _worth_splitting(c, params)}
+    promising = {tuple(c.members) for c in scored if worth_splitting(ctx, c, params, cores)}
     todo = [g for g in groups if tuple(g) in promising]
     split = {id(g): sub for g, sub in zip(todo, induced_all(ctx.projection, todo), strict=True)}
     result: list[list[int]] = []
@@ -261,13 +262,25 @@ def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityS
     return result
 
 
-def _worth_splitting(community: CommunityScore, params: DetectParams) -> bool:
-    """An unflagged group holding enough members that ask for extraction themselves
-    to form a ring: only those are split again (the rest cannot hide one)."""
-    if community.flagged or len(community.members) < 2 * params.scoring.min_size:
+def worth_splitting(ctx: ScoringContext, community: CommunityScore, params: DetectParams,
+                      cores: bool = False) -> bool:
+    """An unflagged group that may hide a ring: it holds enough members that ask
+    for extraction themselves to form one, or (`cores`, once the group is
+    measured without the networks already found) a ring's worth of members,
+    at most half of it, tied by the group's own cards, devices, keys or
+    templates that ask for reasoning or rewrites together at twice the
+    population's rate (heads that each harvest a little). Only those are
+    split again (the rest cannot hide one)."""
+    members = community.members
+    least = params.scoring.min_size
+    if community.flagged or len(members) < 2 * least:
         return False
     extracting = sum(1 for tags in community.member_evidence.values() if "intent" in tags)
-    return extracting >= params.scoring.min_size
+    if extracting >= least:
+        return True
+    return cores and any(least <= len(core) <= len(members) // 2
+                         and asks_for_extraction(core, ctx)
+                         for core in ctx.group(members).marked_components())
 
 
 def _split(ctx: ScoringContext, sub: Projection, group: list[int], params: DetectParams,
@@ -284,7 +297,7 @@ def _split(ctx: ScoringContext, sub: Projection, group: list[int], params: Detec
         return [group]
     scored = score_groups(ctx, parts)
     flagged = {tuple(c.members) for c in scored if c.flagged}
-    promising = {tuple(c.members) for c in scored if _worth_splitting(c, params)}
+    promising = {tuple(c.members) for c in scored if worth_splitting(ctx, c, params)}
     out: list[list[int]] = []
     rest: list[int] = []
     for part in parts:
