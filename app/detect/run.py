@@ -263,7 +263,7 @@ def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityS
 
 
 def worth_splitting(ctx: ScoringContext, community: CommunityScore, params: DetectParams,
-                      cores: bool = False) -> bool:
+                    cores: bool = False) -> bool:
     """An unflagged group that may hide a ring: it holds enough members that ask
     for extraction themselves to form one, or (`cores`, once the group is
     measured without the networks already found) a ring's worth of members,

@@ -19,8 +19,9 @@ little intent. Sharing kinds count with halving weights (the strongest
 SHARE_WEIGHT), and coordination never counts for more than the intent:
 once for what members share as people in one place and time (addresses,
 templates, waves, hours), once for the cards, devices and keys a farm spreads
-over its heads. The prior puts the balance at a typical member above the 90th percentile of the
-population on every intent measure (INTENT_MIDPOINT); what customers have
+over its heads. The prior puts the balance at a typical member above the
+90th percentile of the population on every intent measure
+(INTENT_MIDPOINT); what customers have
 (a declared organisation with its one billing, whose other coordination is
 then expected, an institutional domain or network, established accounts,
 a few templates reused at low volume) takes away. A group is flagged
@@ -429,11 +430,11 @@ def power_mean(a: float, b: float, p: float) -> float:
     return float(((a ** p + b ** p) / 2) ** (1 / p))
 
 
-def bound_coordination(features: list[Feature], purposeful: bool = True) -> None:
+def bound_coordination(features: list[Feature], credentials_apart: bool = True) -> None:
     """Coordination counts at most as much as the group's extraction evidence:
     once for what members share as people in one place and time, and, when
-    the members ask for extraction together (`purposeful`), once more for the
-    credentials they share.
+    the credentials they share are a farm's (`credentials_apart`), once more
+    for those.
 
     A hydra network needs both: a class signs up in a wave, works in class
     hours and shares its lab's addresses without harvesting anything, and a
@@ -446,7 +447,7 @@ def bound_coordination(features: list[Feature], purposeful: bool = True) -> None
     unless the credentials are spread as a farm's (`spreads_credentials`),
     they are bounded with the rest."""
     intent = sum(f.contribution for f in features if f.family == "intent")
-    apart = CREDENTIALS if purposeful else frozenset()
+    apart = CREDENTIALS if credentials_apart else frozenset()
     for bucket in (True, False):
         kept = [f for f in features if f.family == "coordination" and f.contribution > 0
                 and (f.name in apart) == bucket]
