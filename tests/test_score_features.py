@@ -1975,3 +1975,25 @@ def test_a_group_hiding_a_ring_of_quiet_heads_on_its_own_cards_is_split_again() 
         assert not any("intent" in tags for tags in community.member_evidence.values())
         assert worth_splitting(ctx, community, DetectParams(), cores=True) is worth
         assert not worth_splitting(ctx, community, DetectParams())
+
+
+def test_power_users_that_share_nothing_are_no_core_of_their_exits_group() -> None:
+    """Three heavy reasoning users on a home exit with nine ordinary neighbours:
+    alone they would score as a harvest, but they share no card, device, key
+    or template, so the group is scored whole and is not flagged."""
+    world = World(seed=63)
+    background = world.background(400)
+    street = world.address()
+    neighbours = background[:9]
+    for a in neighbours:
+        world.ev.ip_uses.append((a, street, 3))
+    spread = {s: 5 for s in CATEGORIES[:12]}
+    power = [world.account(f"power{i}", sessions=60, requests=3_000, reasoning=40,
+                           output=3_000 * 1_500, days=30, ips=[(street, 60)],
+                           categories=spread) for i in range(3)]
+    ctx = world.context()
+    assert score_community(power, ctx).flagged  # a core of them alone would be
+    community = score_community(sorted(power + neighbours), ctx)
+    assert {frozenset(community.member_evidence[m]) for m in power} == {frozenset({"intent"})}
+    assert "core" not in community.facts
+    assert not community.flagged

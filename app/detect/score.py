@@ -471,11 +471,16 @@ def score_community(members: list[int], ctx: ScoringContext) -> CommunityScore:
 
     The core is the members that carry some of the network's signature
     themselves (shared payment, device, key or template family, or their own
-    extraction profile). Strangers attached only through a shared proxy exit
-    or carrier NAT would otherwise dilute a ring's evidence.
+    extraction profile), when some of them share such an entity. Strangers
+    attached only through a shared proxy exit or carrier NAT would otherwise
+    dilute a ring's evidence.
     """
     whole = _score_members(members, ctx)
     core = [m for m in members if whole.member_evidence.get(m)]
+    # A core of heavy users that share nothing is no ring: a household or an
+    # exit with a few power users on it is scored as the whole it is.
+    if not any(whole.member_evidence[m] - {"intent"} for m in core):
+        return whole
     # A core that is a small minority is a few outstanding members of a group,
     # not the group: the whole is scored then.
     if len(core) == len(members) or len(core) < max(ctx.params.min_size,
