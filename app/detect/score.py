@@ -617,7 +617,8 @@ def gate_members(ctx: ScoringContext, scored: list[CommunityScore], strength: di
     for _round in range(ALIKE_ROUNDS):
         joined = 0
         for community in flagged:
-            for m in community.members:
+            # The first pass reads the ties the members were gated by.
+            for m in community.members if _round else ():
                 if m not in fixed and not per_account[m][1] and \
                         community.member_evidence.get(m) == {"intent"}:
                     per_account[m] = _gate(m, community, marked[id(community)],
