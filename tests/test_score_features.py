@@ -1997,3 +1997,83 @@ def test_power_users_that_share_nothing_are_no_core_of_their_exits_group() -> No
     assert {frozenset(community.member_evidence[m]) for m in power} == {frozenset({"intent"})}
     assert "core" not in community.facts
     assert not community.flagged
+
+
+def test_heads_halfway_to_the_mark_on_their_rings_own_exits_are_flagged_with_it() -> None:
+    """A ring behind its own proxy exits shares no card, device, key or template,
+    and its heads ask a little less than the mark of their own: those sharing
+    the ring's own exits are flagged with it. A household sharing its home and
+    two heavy users on one commercial VPN exit, in the same community, are not."""
+    world = World(seed=71)
+    world.background(400)
+    exits = [world.address() for _ in range(4)]
+    for address in exits:
+        world.ev.ip_intel[address] = {"network_type": "datacenter", "known": True,
+                                      "proxy_provider": None}
+    rng = random.Random(7)
+    ring = [world.account(f"ring{i}", sessions=20, requests=300, reasoning=9,
+                          output=300 * 1_500, days=12, created=T0 + rng.uniform(40, 60) * DAY,
+                          ips=[(exits[i % 4], 10), (exits[(i + 1) % 4], 10)],
+                          categories={CATEGORIES[0]: 10, CATEGORIES[1]: 10})
+            for i in range(12)]
+    home = world.address()
+    household = [world.account(f"home{i}", sessions=6, requests=20, ips=[(home, 6)])
+                 for i in range(2)]
+    vpn = world.address()
+    world.ev.ip_intel[vpn] = {"network_type": "vpn", "known": True, "proxy_provider": None}
+    private = [world.account(f"private{i}", sessions=20, requests=300, reasoning=9,
+                             output=300 * 1_500, days=12, ips=[(vpn, 20)],
+                             categories={CATEGORIES[0]: 10, CATEGORIES[1]: 10})
+               for i in range(2)]
+    for a in household + private:
+        world.ev.ip_uses.append((a, exits[0], 1))
+    # The mark of their own is set beyond the heads' profile; halfway to it is not.
+    params = ScoreParams(own_intent=0.99)
+    ctx = world.context(params)
+    bar = (0.5 + params.own_intent) / 2
+    assert all(bar <= ctx.ref.own_intent[m] < params.own_intent for m in ring + private)
+    community = sorted(ring + household + private)
+    scored, per_account, _population = score_all(ctx.evidence, ctx.projection, [community],
+                                                 ctx=ctx)
+    (result,) = scored
+    assert result.flagged
+    assert all(per_account[m][1] and "address" in result.member_evidence[m] for m in ring)
+    assert not any(per_account[m][1] for m in household + private)
+
+
+def test_heads_of_a_network_with_few_marked_members_join_it_on_its_habits() -> None:
+    """A flagged network of quiet heads on its scripts and shift, only three of
+    which share a template family (too few to say what its heads look like):
+    the others join it on the habits of the whole community, measured without
+    them; a heavy stranger on the same carrier exits at his own hours does not."""
+    world = World(seed=72)
+    world.background(500)
+    nats = [f"100.64.9.{i}" for i in range(4)]
+    for address in nats:
+        world.ev.ip_intel[address] = {"network_type": "mobile", "known": True,
+                                      "proxy_provider": None}
+    rng = random.Random(8)
+    family = rng.getrandbits(64)
+    heads = []
+    for i in range(16):
+        templates = [rng.getrandbits(64) for _ in range(4)]
+        if i < 3:
+            templates[0] = family
+        heads.append(world.account(
+            f"head{i}", sessions=4, requests=60, reasoning=2, output=60 * 1_500, days=4,
+            created=T0 + rng.uniform(40, 45) * DAY, first_day=50, window_days=30,
+            templates=templates, categories={CATEGORIES[0]: 4},
+            ips=[(nats[i % 4], 2), (nats[(i + 1) % 4], 2)], email_domain="gmail.com"))
+    on_shift(world, heads, list(range(1, 9)), SCRIPT)
+    stranger = world.account("stranger", sessions=20, requests=300, reasoning=8,
+                             output=300 * 1_500, days=20, hours=list(range(12, 20)),
+                             categories={CATEGORIES[0]: 20}, ips=[(nats[0], 20)])
+    ctx = world.context(ScoreParams(own_intent=0.99))
+    scored, per_account, _population = score_all(ctx.evidence, ctx.projection,
+                                                 [sorted(heads + [stranger])], ctx=ctx)
+    (result,) = scored
+    assert result.flagged
+    assert {m for m in heads if result.member_evidence[m] == {"template"}} == set(heads[:3])
+    assert all(per_account[m][1] for m in heads)
+    assert {m for m in heads[3:] if result.member_evidence[m] == {"profile"}} == set(heads[3:])
+    assert not per_account[stranger][1]

@@ -55,6 +55,7 @@ from app.detect.evidence import Evidence
 from app.detect.features import (
     DAY,
     FEATURES,
+    HUB_USERS,
     INSTITUTIONAL,
     INTENT_MEASURES,
     MARK_KINDS,
@@ -191,7 +192,7 @@ class ScoringContext:
     # An incremental run judges accounts that arrived after its parent: a
     # network's sign-up period, for a profile alike to its own, runs to now.
     open_ended: bool = False
-    _addresses: dict[int, set[str]] | None = None
+    _addresses: dict[int, dict[str, int]] | None = None
     _hours: np.ndarray | None = None
     _habit_base: HabitBase | None = None
 
@@ -219,12 +220,14 @@ class ScoringContext:
         return self._habit_base
 
     @property
-    def addresses(self) -> dict[int, set[str]]:
-        """Per account: the addresses it used (built once per run)."""
+    def addresses(self) -> dict[int, dict[str, int]]:
+        """Per account: the addresses it used, with its sessions through each
+        (built once per run)."""
         if self._addresses is None:
-            found: dict[int, set[str]] = defaultdict(set)
-            for account, address, _sessions in self.evidence.ip_uses:
-                found[account].add(address)
+            found: dict[int, dict[str, int]] = defaultdict(dict)
+            for account, address, sessions in self.evidence.ip_uses:
+                used = found[account]
+                used[address] = used.get(address, 0) + sessions
             self._addresses = dict(found)
         return self._addresses
 
@@ -600,6 +603,9 @@ def gate_members(ctx: ScoringContext, scored: list[CommunityScore], strength: di
     fixed = fixed or {}
     ties = ties_to_marked(projection, scored)
     per_account: dict[int, tuple[float, bool]] = {}
+    for community in scored:
+        if community.flagged:
+            _mark_own_addresses(community, ctx)
     marked = {id(c): any(marks - {"intent"} for marks in c.member_evidence.values())
               for c in scored}
     for community in scored:
@@ -639,6 +645,77 @@ def gate_members(ctx: ScoringContext, scored: list[CommunityScore], strength: di
     return per_account
 
 
+# Addresses anyone may share: carrier, campus and company networks, and the
+# exits of commercial VPNs and Tor.
+PUBLIC = frozenset(("mobile", "education", "corporate", "vpn", "tor"))
+
+
+def _mark_own_addresses(community: CommunityScore, ctx: ScoringContext) -> None:
+    """Mark the members of a flagged network housed on its own addresses that
+    harvest themselves ("address"), when fewer than LIKENESS_BODY of its
+    members share a card, device, key or template.
+
+    A ring behind its own proxy exits shares none of those, and then nothing
+    says what its heads look like (`Likeness`): its addresses are what ties
+    them together. An address is no mark by itself (a household or an office
+    shares its own too), so only members whose own extraction profile is
+    halfway to the mark (as `_keep_ties_to_the_network` asks of a component)
+    count, with half their sessions or more through the network's own
+    addresses (most of their users members; no carrier, campus, company, VPN
+    or Tor network), joined by those addresses in components of at least
+    `min_size` that ask for extraction together and are no customer beside
+    the network (`_stands_alone_if_a_customer`)."""
+    if sum(bool(marks - {"intent"}) for marks in community.member_evidence.values()) \
+            >= LIKENESS_BODY:
+        return
+    params = ctx.params
+    bar = (0.5 + params.own_intent) / 2
+    heavy = [m for m in community.members if ctx.ref.own_intent[m] >= bar]
+    if len(heavy) < params.min_size:
+        return
+    members = set(community.members)
+    mine = set(heavy)
+    intel = ctx.evidence.ip_intel
+    users = ctx.ref.users.get("ip", Counter())
+    entities = ctx.projection.entities.get("ip", {})
+    keys_of = ctx.ref.keys_of.get("ip", {})
+    own: dict[str, list[int]] = {}
+    for key in sorted({k for m in heavy for k in keys_of.get(m, ())}):
+        accounts = entities.get(key, [])
+        theirs = [a for a in accounts if a in mine]
+        if len(theirs) > 1 and users[key] <= HUB_USERS and \
+                intel.get(key, {}).get("network_type") not in PUBLIC and \
+                sum(a in members for a in accounts) >= 0.5 * users[key]:
+            own[key] = theirs
+    # Half its sessions or more through them: a privacy user who came through
+    # one of the ring's exits once is not housed there.
+    housed: set[int] = set()
+    for m in heavy:
+        used = ctx.addresses.get(m, {})
+        if 2 * sum(n for key, n in used.items() if key in own) >= sum(used.values()) > 0:
+            housed.add(m)
+    parent = {m: m for m in housed}
+
+    def root(m: int) -> int:
+        while parent[m] != m:
+            parent[m] = parent[parent[m]]
+            m = parent[m]
+        return m
+
+    for accounts in own.values():
+        theirs = [a for a in accounts if a in housed]
+        for m in theirs[1:]:
+            parent[root(m)] = root(theirs[0])
+    components: dict[int, list[int]] = defaultdict(list)
+    for m in parent:
+        components[root(m)].append(m)
+    for component in components.values():
+        if len(component) >= params.min_size and asks_for_extraction(component, ctx) \
+                and _stands_alone_if_a_customer(component, ctx):
+            for m in component:
+                community.member_evidence.setdefault(m, set()).add("address")
+
+
 def _gate(m: int, community: CommunityScore, marked: bool, tie: float,
           strength: dict[int, float], params: ScoreParams) -> tuple[float, bool]:
     """(score, flagged) of member m of a community (see gate_members)."""
@@ -659,6 +736,9 @@ def _gate(m: int, community: CommunityScore, marked: bool, tie: float,
 
 # How many passes alike_members makes over the flagged networks.
 ALIKE_ROUNDS = 4
+
+# The fewest marked members a network's likeness is read from.
+LIKENESS_BODY = 5
 
 # The least share of an unmarked member's sessions that ask about the network's
 # own subjects for it to be taken as alike (two of three: a head's filler chat
@@ -691,10 +771,10 @@ class Likeness:
     @classmethod
     def of(cls, body: list[int], ctx: ScoringContext, community: list[int] | None = None
            ) -> Likeness | None:
-        """The likeness of a body of at least five members with sign-up times and
-        subjects (None otherwise); its habits are measured against the population
-        outside its `community` (by default the body)."""
-        if len(body) < 5:
+        """The likeness of a body of at least LIKENESS_BODY members with sign-up
+        times and subjects (None otherwise); its habits are measured against the
+        population outside its `community` (by default the body)."""
+        if len(body) < LIKENESS_BODY:
             return None
         ref = ctx.ref
         names = tuple(ref.informative or INTENT_MEASURES)
@@ -763,7 +843,7 @@ class Likeness:
         theirs = set(self.subjects)
         if not sessions or sum(n for k, n in asked.items() if k in theirs) < ON_SUBJECT * sessions:
             return False
-        used = ctx.addresses.get(m, set())
+        used = set(ctx.addresses.get(m, ()))
         bar = (0.5 + ctx.params.own_intent) / 2
         profile = np.array([ref.ranks[n][m] for n in self.names])
         # Its own profile alike to the network's, from the network's exits
@@ -985,7 +1065,7 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     a card or a template does not.)"""
     likeness = Likeness.of(body, ctx, community.members)
     if likeness is None:
-        return []
+        return _alike_in_habits(community, body, ctx)
     taken = set(body)
     candidates = [m for m in community.members
                   if m not in taken and not community.member_evidence.get(m)
@@ -995,6 +1075,38 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
     addresses = ctx.addresses
     pool = {a for m in body for a in addresses.get(m, ())}
     return [m for m in candidates if likeness.holds(m, ctx, ties.get(m, 0.0), pool)]
+
+
+def _alike_in_habits(community: CommunityScore, body: list[int], ctx: ScoringContext
+                     ) -> list[int]:
+    """The unmarked members of a flagged network whose marked body is too small
+    to have a likeness (fewer than five) that work as its members do: two
+    thirds of their sessions on its subjects, and its habits (`Habits`, from
+    the whole community, which was flagged as a whole)."""
+    if not community.flagged:
+        return []
+    taken = set(body)
+    candidates = [m for m in community.members
+                  if m not in taken and not community.member_evidence.get(m)]
+    if not candidates:
+        return []
+    subjects: Counter[str] = Counter()
+    for m in community.members:
+        subjects.update(ctx.evidence.categories.get(m, {}))
+    total = sum(subjects.values())
+    theirs = {k for k, n in subjects.items() if n >= 0.02 * total}
+    found = []
+    for m in candidates:
+        asked = ctx.evidence.categories.get(m, {})
+        sessions = sum(asked.values())
+        if not sessions or sum(n for k, n in asked.items() if k in theirs) < ON_SUBJECT * sessions:
+            continue
+        # Measured without the candidate: a heavy stranger would otherwise
+        # bring its own habits into the network's.
+        habits = Habits.of([x for x in community.members if x != m], community.members, ctx)
+        if habits is not None and habits.hold(m, ctx):
+            found.append(m)
+    return found
 
 
 # The least share of its link weight that a member flagged for its own
