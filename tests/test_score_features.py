@@ -1600,6 +1600,37 @@ def test_a_heavy_user_linked_to_strangers_is_not_flagged_on_its_profile_alone() 
     assert not any(per_account[m][1] for m in neighbours)
 
 
+def test_a_heavy_user_on_a_networks_home_asking_his_own_subjects_is_not_flagged() -> None:
+    """A power user behind one of a network's homes, his own profile at the mark
+    and his links to its marked members, who asks about subjects of his own and
+    signed up months before it: not alike to the network, not flagged with it.
+    A head alike to it on another of its homes is."""
+    world = World(seed=46)
+    world.background(500)
+    network = many_template_network(world)
+    homes = [address for account, address, _n in world.ev.ip_uses if account in network]
+    n = world.ev.accounts[network[0]]["sessions"]
+
+    def heavy_on(name: str, home: str, subjects: list[str], created: float) -> int:
+        return world.account(name, sessions=n, requests=n * 60, reasoning=round(0.4 * n),
+                             output=n * 60 * 1_500, days=20, ips=[(home, n)],
+                             categories={s: n // len(subjects) for s in subjects},
+                             created=created, first_day=100, window_days=40)
+
+    power = heavy_on("power", homes[0], CATEGORIES[12:18], T0 + 2 * DAY)
+    head = heavy_on("head", homes[-1], CATEGORIES[:12], T0 + 70 * DAY)
+    ctx = world.context()
+    assert min(ctx.ref.own_intent[power], ctx.ref.own_intent[head]) >= ctx.params.own_intent
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [network + [power, head]], ctx=ctx)
+    (result,) = scored_groups
+    assert result.flagged
+    assert result.member_evidence[power] == result.member_evidence[head] == {"intent"}
+    ties = ties_to_marked(ctx.projection, scored_groups)
+    assert min(ties[power], ties[head]) >= MIN_TIE_TO_MARKED
+    assert per_account[head][1] and not per_account[power][1]
+
+
 def quieter_half(world: World, network: list[int]) -> list[int]:
     """Half the heads harvest more quietly: the network's profiles spread out."""
     for a in network[::2]:

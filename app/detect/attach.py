@@ -322,8 +322,10 @@ def _judge_candidates(hood: Neighbourhood, ctx: ScoringContext, projection: Proj
     it, and (1) a card, device, key or template family it uses is the
     network's own (used by two or more of them, for at least half of its
     users in the whole population) and used by a member the run flagged; or
-    (2) its own extraction profile is at the mark and a third of its link
-    weight goes to flagged members; or (3) it has that third and holds to its
+    (2) its own extraction profile is at the mark, a third of its link
+    weight goes to flagged members and it fits the network's likeness where
+    one is kept (Likeness.fits_heavy); or
+    (3) it has that third and holds to its
     likeness (Likeness.holds, which asks for a sign-up while the network
     signed up or weighs the day of it; the pool being the addresses flagged
     members used)."""
@@ -362,11 +364,16 @@ def _judge_candidates(hood: Neighbourhood, ctx: ScoringContext, projection: Proj
                     if len(sharing) >= 2 and len(sharing) >= 0.5 * users[kind][key] and \
                             body.intersection(sharing):
                         own = True
-            profile = ctx.ref.own_intent[m] >= ctx.params.own_intent and tie >= MIN_TIE_TO_MARKED
+            pool = {a for a in ctx.addresses.get(m, ())
+                    if body.intersection(_users_of(projection, "ip", a))}
+            # Its own profile at the mark, and it fits the network's likeness
+            # where one is kept (as gate_members asks of members flagged on
+            # their profile).
+            profile = ctx.ref.own_intent[m] >= ctx.params.own_intent and \
+                tie >= MIN_TIE_TO_MARKED and \
+                (likeness is None or likeness.fits_heavy(m, ctx, pool))
             alike = False
             if not own and not profile and likeness is not None and tie >= MIN_TIE_TO_MARKED:
-                pool = {a for a in ctx.addresses.get(m, ())
-                        if body.intersection(_users_of(projection, "ip", a))}
                 alike = likeness.holds(m, ctx, tie, pool)
             if own or profile or alike:
                 joined.append(Joined(m, known.score * (0.5 + 0.5 * s), True, s))

@@ -34,10 +34,12 @@ Members are flagged with their network when they carry some of its
 signature themselves and a quarter of their links stay inside it: an entity
 that ties them to the network's body or to members that harvest themselves,
 their own extraction profile with a third of their links to the members that
-share the network's entities, or a likeness to the network (`alike_members`):
-its profile and addresses, or its habits (`Habits`: the network's sign-up
-days, client and shift, against what the population's accounts reach by
-chance).
+share the network's entities (and, where the network has a likeness, alike to
+it), or a likeness to the network (`alike_members`): its profile and
+addresses, or its habits (`Habits`: the network's sign-up days, client and
+shift, against what the population's accounts reach by chance). A network
+with too few such members for a likeness is read from its own exits
+(`_mark_own_addresses`) and the habits of the whole community.
 """
 
 from __future__ import annotations
@@ -642,7 +644,28 @@ def gate_members(ctx: ScoringContext, scored: list[CommunityScore], strength: di
         if not joined:
             break
         ties = ties_to_marked(projection, scored)
+    for community in flagged:
+        _unlike_on_profile(community, per_account, ties, ctx, fixed)
     return per_account
+
+
+def _unlike_on_profile(community: CommunityScore, per_account: dict[int, tuple[float, bool]],
+                       ties: dict[int, float], ctx: ScoringContext,
+                       fixed: dict[int, tuple[float, bool]]) -> None:
+    """Unflag the members of a flagged network flagged on their own extraction
+    profile alone that do not fit its marked members' likeness
+    (`Likeness.fits_heavy`). A network with too few marked members to have a
+    likeness keeps them."""
+    body = [m for m in community.members
+            if per_account[m][1] and community.member_evidence.get(m, set()) - {"intent"}]
+    likeness = Likeness.of(body, ctx, community.members)
+    if likeness is None:
+        return
+    pool = {a for m in body for a in ctx.addresses.get(m, ())}
+    for m in community.members:
+        if m not in fixed and per_account[m][1] and community.member_evidence.get(m) == {"intent"} \
+                and not likeness.fits_heavy(m, ctx, pool):
+            per_account[m] = (per_account[m][0] * 0.5, False)
 
 
 # Addresses anyone may share: carrier, campus and company networks, and the
@@ -828,6 +851,30 @@ class Likeness:
         last = math.inf if ctx.open_ended else self.last
         return bool(self.first <= ctx.ref.created[m] <= last)
 
+    def on_subjects(self, m: int, ctx: ScoringContext) -> bool:
+        """Two thirds of member m's sessions ask about the network's subjects."""
+        asked = ctx.evidence.categories.get(m, {})
+        sessions = sum(asked.values())
+        theirs = set(self.subjects)
+        return bool(sessions) and \
+            sum(n for k, n in asked.items() if k in theirs) >= ON_SUBJECT * sessions
+
+    def fits_heavy(self, m: int, ctx: ScoringContext, pool: set[str]) -> bool:
+        """Whether member m, flagged on its own extraction profile, is one of the
+        network's heads: its subjects, and a sign-up while the network signed up
+        or half its addresses from the pool, or the network's habits. (Its
+        profile is already at the mark; heavier than the network's heads is no
+        reason to doubt it.) A power user or a privacy user on the network's
+        exits asks as much; what he asks about, when he signed up, where from
+        and how he works are his own."""
+        if not self.on_subjects(m, ctx):
+            return False
+        used = set(ctx.addresses.get(m, ()))
+        if self.in_period(m, ctx) or 0 < len(used) <= 2 * len(used & pool):
+            return True
+        habits = self.habits_of()
+        return habits is not None and habits.hold(m, ctx)
+
     def holds(self, m: int, ctx: ScoringContext, tie: float, pool: set[str]) -> bool:
         """Whether member m is one of the network's heads by likeness alone: two
         thirds of its sessions on the network's subjects, and either a sign-up
@@ -838,10 +885,7 @@ class Likeness:
         central 90% of the network's; or the network's habits (`Habits`, which
         weigh the day of sign-up themselves)."""
         ref = ctx.ref
-        asked = ctx.evidence.categories.get(m, {})
-        sessions = sum(asked.values())
-        theirs = set(self.subjects)
-        if not sessions or sum(n for k, n in asked.items() if k in theirs) < ON_SUBJECT * sessions:
+        if not self.on_subjects(m, ctx):
             return False
         used = set(ctx.addresses.get(m, ()))
         bar = (0.5 + ctx.params.own_intent) / 2
