@@ -119,6 +119,34 @@ def test_new_heads_join_their_network_and_a_new_benign_account_joins_nothing() -
     assert not increment.new_groups
 
 
+def test_a_heavy_newcomer_on_a_rings_exits_joins_it_only_asking_its_subjects() -> None:
+    """Two heavy newcomers on the ring's exits without its card or templates:
+    the one asking about the ring's subjects joins it on his own profile; the
+    one asking about his own does not fit its likeness and joins nothing."""
+    ev = world()
+    analysis = analyse(ev, DetectParams())
+    [ring] = [c for c in analysis.scored if c.flagged]
+    later = Evidence()
+    alike = ring_head(later, "alike", created=200 * DAY, card="pm_alike")
+    stranger = ring_head(later, "stranger", created=200 * DAY, card="pm_stranger")
+    later.categories[stranger] = {"writing": 12, "chat": 8}
+    rng = random.Random(5)
+    for a in (alike, stranger):
+        later.templates[a] = [rng.getrandbits(64) for _ in range(20)]
+        later.accounts[a].update(requests=3_000, reasoning=20)
+        later.output_tokens[a] = 600_000
+    local = combine(ev, later)
+    shift = ev.size
+    network = Known("HN-00001", "run-1", True, ring.score, sorted(ring.members), 8, False,
+                    analysis.likeness[ring.members[0]])
+    hood = Neighbourhood(local, [alike + shift, stranger + shift], {"HN-00001": network})
+    hood.member_facts = {m: (analysis.per_account[m][0], analysis.per_account[m][1], 1.0)
+                         for m in ring.members}
+    increment = attach(hood, analysis.snapshot)
+    everywhere = {j.account for joined in increment.attached.values() for j in joined}
+    assert everywhere == {alike + shift}
+
+
 def test_a_network_read_whole_decides_again_every_member_it_did_not_flag() -> None:
     """Two ring members the parent run did not flag (too little to show then):
     one changed. Read whole, the network gates both on the whole group, as a
