@@ -24,7 +24,13 @@ from app.detect.coactivity import CoactivityParams
 from app.detect.evidence import Evidence
 from app.detect.features import CAP, FEATURES, Feature, Group, clip, rate_evidence
 from app.detect.project import ProjectionParams, project
-from app.detect.run import DetectParams, analyse, sharing_credentials, worth_splitting
+from app.detect.run import (
+    DetectParams,
+    analyse,
+    second_networks,
+    sharing_credentials,
+    worth_splitting,
+)
 from app.detect.score import (
     CREDENTIALS,
     FARM_ONLY,
@@ -2108,3 +2114,36 @@ def test_heads_of_a_network_with_few_marked_members_join_it_on_its_habits() -> N
     assert all(per_account[m][1] for m in heads)
     assert {m for m in heads[3:] if result.member_evidence[m] == {"profile"}} == set(heads[3:])
     assert not per_account[stranger][1]
+
+
+def test_a_second_operators_heads_gated_out_of_a_flagged_group_are_a_network_of_their_own(
+) -> None:
+    """Two operators on one pool of exits make one community: the first shares
+    template families, the second (heavy heads asking about other subjects,
+    signed up months later, on exits of their own besides the pool) shares
+    nothing the first's likeness knows. The gate leaves the second out; what it
+    leaves out scores as networks by itself and is taken out."""
+    world = World(seed=73)
+    world.background(400)
+    first = many_template_network(world)
+    homes = sorted({address for account, address, _n in world.ev.ip_uses if account in first})
+    exits = [world.address() for _ in range(4)]
+    rng = random.Random(9)
+    second = [world.account(f"second{i}", sessions=30, requests=30 * 60, reasoning=15,
+                            output=30 * 60 * 1_500, days=15,
+                            created=T0 + rng.uniform(200, 210) * DAY,
+                            ips=[(exits[i % 4], 12), (exits[(i + 1) % 4], 12),
+                                 (homes[i % len(homes)], 6)],
+                            categories={CATEGORIES[15]: 15, CATEGORIES[16]: 15})
+              for i in range(12)]
+    ctx = world.context()
+    params = DetectParams()
+    groups = [sorted(first + second)]
+    scored, per_account, _population = score_all(ctx.evidence, ctx.projection, groups, ctx=ctx)
+    assert scored[0].flagged
+    assert not any(per_account[m][1] for m in second)
+    apart = second_networks(ctx, groups, scored, per_account, params)
+    assert sorted(first) in apart
+    assert {m for g in apart if set(g) <= set(second) for m in g} == set(second)
+    scored, per_account, _population = score_all(ctx.evidence, ctx.projection, apart, ctx=ctx)
+    assert all(per_account[m][1] for m in first + second)

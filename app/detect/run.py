@@ -148,6 +148,12 @@ def analyse(evidence: Evidence, params: DetectParams,
     if joined != groups:
         groups = joined
         scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
+    # A flagged group may hold a second operator's heads, which its gate
+    # leaves out as strangers to the first: what it leaves out is looked into.
+    apart = second_networks(ctx, groups, scored, per_account, params)
+    if apart != groups:
+        groups = apart
+        scored, per_account, pop = score_all(evidence, projection, groups, ctx=ctx)
     # The false-positive budget, against random groups of the final sizes: a
     # threshold above one half only when chance would break it there.
     calibrate(ctx, groups)
@@ -258,6 +264,45 @@ def refine(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityS
             result.append(group)
         else:
             result.extend(_split(ctx, sub, group, params, params.resolution, 1))
+    result.sort(key=lambda g: (-len(g), g[0]))
+    return result
+
+
+def second_networks(ctx: ScoringContext, groups: list[list[int]], scored: list[CommunityScore],
+                    per_account: dict[int, tuple[float, bool]], params: DetectParams
+                    ) -> list[list[int]]:
+    """Take out of each flagged group the parts of what its gate left out (its
+    members not flagged with it, as communities of their own links) that score
+    as networks by themselves. Two operators on one pool of exits make one
+    community; the heads of the one without the other's cards are strangers
+    to its likeness."""
+    least = params.scoring.min_size
+    todo = []
+    for community in scored:
+        left = [m for m in community.members if not per_account[m][1]]
+        if community.flagged and len(left) >= 2 * least:
+            todo.append((community.members, left))
+    if not todo:
+        return groups
+    taken: dict[tuple[int, ...], list[list[int]]] = {}
+    lefts = [left for _members, left in todo]
+    for (members, _left), sub in zip(todo, induced_all(ctx.projection, lefts), strict=True):
+        parts = [p for p in communities(sub, params.algorithm, params.resolution, params.seed)
+                 if len(p) >= least]
+        found = [c.members for c in score_groups(ctx, parts) if c.flagged]
+        if found:
+            taken[tuple(members)] = found
+    if not taken:
+        return groups
+    result: list[list[int]] = []
+    for group in groups:
+        parts = taken.get(tuple(group), [])
+        if not parts:
+            result.append(group)
+            continue
+        out = {m for part in parts for m in part}
+        result.extend(parts)
+        result.append([m for m in group if m not in out])
     result.sort(key=lambda g: (-len(g), g[0]))
     return result
 
