@@ -763,6 +763,23 @@ ALIKE_ROUNDS = 4
 # The fewest marked members a network's likeness is read from.
 LIKENESS_BODY = 5
 
+def subjects_of(members: list[int], ctx: ScoringContext) -> list[str]:
+    """The categories that hold at least 2% of the members' sessions."""
+    subjects: Counter[str] = Counter()
+    for m in members:
+        subjects.update(ctx.evidence.categories.get(m, {}))
+    total = sum(subjects.values())
+    return sorted(k for k, n in subjects.items() if n >= 0.02 * total)
+
+
+def asks_about(m: int, ctx: ScoringContext, subjects: set[str]) -> bool:
+    """Whether ON_SUBJECT of account m's sessions ask about `subjects`."""
+    asked = ctx.evidence.categories.get(m, {})
+    sessions = sum(asked.values())
+    return bool(sessions) and \
+        sum(n for k, n in asked.items() if k in subjects) >= ON_SUBJECT * sessions
+
+
 # The least share of an unmarked member's sessions that ask about the network's
 # own subjects for it to be taken as alike (two of three: a head's filler chat
 # or a stray question does not set it apart).
@@ -804,11 +821,7 @@ class Likeness:
         own = np.column_stack([ref.ranks[n][body] for n in names])
         centre = np.median(own, axis=0)
         spread = np.sort(np.abs(own - centre).max(axis=1))
-        subjects: Counter[str] = Counter()
-        for m in body:
-            subjects.update(ctx.evidence.categories.get(m, {}))
-        total = sum(subjects.values())
-        theirs = sorted(k for k, n in subjects.items() if n >= 0.02 * total)
+        theirs = subjects_of(body, ctx)
         created = ref.created[body]
         created = created[~np.isnan(created)]
         if not theirs or created.size < 5:
@@ -853,11 +866,7 @@ class Likeness:
 
     def on_subjects(self, m: int, ctx: ScoringContext) -> bool:
         """Two thirds of member m's sessions ask about the network's subjects."""
-        asked = ctx.evidence.categories.get(m, {})
-        sessions = sum(asked.values())
-        theirs = set(self.subjects)
-        return bool(sessions) and \
-            sum(n for k, n in asked.items() if k in theirs) >= ON_SUBJECT * sessions
+        return asks_about(m, ctx, set(self.subjects))
 
     def fits_heavy(self, m: int, ctx: ScoringContext, pool: set[str]) -> bool:
         """Whether member m, flagged on its own extraction profile, is one of the
@@ -1123,10 +1132,11 @@ def alike_members(community: CommunityScore, body: list[int], ties: dict[int, fl
 
 def _alike_in_habits(community: CommunityScore, body: list[int], ctx: ScoringContext
                      ) -> list[int]:
-    """The unmarked members of a flagged network whose marked body is too small
-    to have a likeness (fewer than five) that work as its members do: two
-    thirds of their sessions on its subjects, and its habits (`Habits`, from
-    the whole community, which was flagged as a whole)."""
+    """The unmarked members of a flagged network whose marked members give no
+    likeness (fewer than LIKENESS_BODY of them, or too few sign-up times) that
+    work as its members do: two thirds of their sessions on its subjects, and
+    its habits (`Habits`, from the whole community, which was flagged as a
+    whole)."""
     if not community.flagged:
         return []
     taken = set(body)
@@ -1134,16 +1144,10 @@ def _alike_in_habits(community: CommunityScore, body: list[int], ctx: ScoringCon
                   if m not in taken and not community.member_evidence.get(m)]
     if not candidates:
         return []
-    subjects: Counter[str] = Counter()
-    for m in community.members:
-        subjects.update(ctx.evidence.categories.get(m, {}))
-    total = sum(subjects.values())
-    theirs = {k for k, n in subjects.items() if n >= 0.02 * total}
+    theirs = set(subjects_of(community.members, ctx))
     found = []
     for m in candidates:
-        asked = ctx.evidence.categories.get(m, {})
-        sessions = sum(asked.values())
-        if not sessions or sum(n for k, n in asked.items() if k in theirs) < ON_SUBJECT * sessions:
+        if not asks_about(m, ctx, theirs):
             continue
         # Measured without the candidate: a heavy stranger would otherwise
         # bring its own habits into the network's.

@@ -19,24 +19,28 @@ from tests.browser.conftest import screenshot
 
 @pytest.fixture(scope="module")
 def raised(browser_data: Graph, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A member of a flagged network is banned; a new account of a later batch uses
-    its device: one banned_infrastructure alert on that network."""
+    """A member of a flagged network is banned; a new account of a later batch comes
+    through its address (one few others use, all of them in its network): one
+    banned_infrastructure alert on that network."""
     graph = browser_data
     [run] = graph.run_text("MATCH (r:DetectionRun {status: 'complete'}) RETURN r.run_id AS id "
                            "ORDER BY r.started_at DESC LIMIT 1")
     [member] = graph.run_text(
         "MATCH (a:Account)-[m:MEMBER_OF {run_id: $run, flagged: true}]->(n:Network), "
-        "(a)-[:USED_DEVICE]->(d:Device) "
-        "RETURN a.account_id AS account, n.network_id AS network, d.fingerprint AS device "
-        "ORDER BY n.network_id, a.account_id LIMIT 1", run=run["id"])
+        "(a)-[:USED_IP]->(e:IP) "
+        "WHERE COUNT { (e)<-[:USED_IP]-() } <= 5 "
+        "  AND NOT EXISTS { (e)<-[:USED_IP]-(b:Account) WHERE NOT EXISTS { "
+        "    (b)-[:MEMBER_OF {run_id: $run, flagged: true}]->(n) } } "
+        "RETURN a.account_id AS account, n.network_id AS network, e.address AS address "
+        "ORDER BY n.network_id, a.account_id, e.address LIMIT 1", run=run["id"])
     graph.run_text("MATCH (a:Account {account_id: $id}) SET a.status = 'banned'",
                    id=member["account"])
     folder: Path = tmp_path_factory.mktemp("alert-batch")
     write_table(folder, ACCOUNTS, [{"account_id": "new-head-1",
                                     "created_at": "2026-06-01T00:00:00Z"}])
     write_table(folder, SESSIONS, [{"session_id": "new-head-1-s1", "account_id": "new-head-1",
-                                    "started_at": "2026-06-01T10:00:00Z", "ip": "192.0.2.77",
-                                    "device_fingerprint": member["device"], "requests": 4,
+                                    "started_at": "2026-06-01T10:00:00Z",
+                                    "ip": member["address"], "requests": 4,
                                     "model": "m"}])
     report = load_directory(graph, folder, folder / "rejects.csv", progress=False)
     [alert] = raise_banned_infrastructure(graph, report.load_id, "batch-0601", run["id"])
