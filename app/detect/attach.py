@@ -365,7 +365,8 @@ def _judge_candidates(hood: Neighbourhood, ctx: ScoringContext, projection: Proj
                             body.intersection(sharing):
                         own = True
             pool = {a for a in ctx.addresses.get(m, ())
-                    if body.intersection(_users_of(projection, "ip", a))}
+                    if body.intersection(_users_of(projection, "ip", a))} \
+                if likeness is not None and tie >= MIN_TIE_TO_MARKED else set()
             # Its own profile at the mark, and it fits the network's likeness
             # where one is kept (as gate_members asks of members flagged on
             # their profile).

@@ -53,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from app.detect.communities import connected
 from app.detect.evidence import Evidence
 from app.detect.features import (
     DAY,
@@ -633,7 +634,9 @@ def gate_members(ctx: ScoringContext, scored: list[CommunityScore], strength: di
                                            ties.get(m, 0.0), strength, params)
                     joined += per_account[m][1]
             body = [m for m in community.members if per_account[m][1]]
-            for m in alike_members(community, body, ties, ctx):
+            # The community's habits are read once: they do not change as
+            # heads join (see _alike_in_habits).
+            for m in alike_members(community, body, ties, ctx, whole_habits=not _round):
                 if m in fixed:
                     continue
                 community.member_evidence[m].add("profile")
@@ -712,26 +715,18 @@ def _mark_own_addresses(community: CommunityScore, ctx: ScoringContext) -> None:
             own[key] = theirs
     # Half its sessions or more through them: a privacy user who came through
     # one of the ring's exits once is not housed there.
-    housed: set[int] = set()
+    housed = []
     for m in heavy:
         used = ctx.addresses.get(m, {})
         if 2 * sum(n for key, n in used.items() if key in own) >= sum(used.values()) > 0:
-            housed.add(m)
-    parent = {m: m for m in housed}
-
-    def root(m: int) -> int:
-        while parent[m] != m:
-            parent[m] = parent[parent[m]]
-            m = parent[m]
-        return m
-
-    for accounts in own.values():
-        theirs = [a for a in accounts if a in housed]
-        for m in theirs[1:]:
-            parent[root(m)] = root(theirs[0])
+            housed.append(m)
+    index = {m: i for i, m in enumerate(housed)}
+    pairs = [(index[theirs[0]], index[m]) for theirs in
+             ([a for a in accounts if a in index] for accounts in own.values())
+             for m in theirs[1:]]
     components: dict[int, list[int]] = defaultdict(list)
-    for m in parent:
-        components[root(m)].append(m)
+    for m, root in zip(housed, connected(len(housed), pairs), strict=True):
+        components[root].append(m)
     for component in components.values():
         if len(component) >= params.min_size and asks_for_extraction(component, ctx) \
                 and _stands_alone_if_a_customer(component, ctx):
@@ -1110,15 +1105,16 @@ def _bars(score: np.ndarray, buckets: np.ndarray) -> list[float]:
 
 
 def alike_members(community: CommunityScore, body: list[int], ties: dict[int, float],
-                  ctx: ScoringContext) -> list[int]:
+                  ctx: ScoringContext, whole_habits: bool = True) -> list[int]:
     """Members of a flagged network without a mark of their own that are its
     heads all the same (Likeness.holds), with a third of their links to its
     marked members. (Heads of one operator run the
     same scripts from the same exits: what ties them is their likeness, where
-    a card or a template does not.)"""
+    a card or a template does not.) Without a likeness, those working on the
+    habits of the whole community (`_alike_in_habits`, when `whole_habits`)."""
     likeness = Likeness.of(body, ctx, community.members)
     if likeness is None:
-        return _alike_in_habits(community, body, ctx)
+        return _alike_in_habits(community, body, ctx) if whole_habits else []
     taken = set(body)
     candidates = [m for m in community.members
                   if m not in taken and not community.member_evidence.get(m)
