@@ -1543,6 +1543,50 @@ def test_a_busy_household_inside_a_networks_community_keeps_no_tie_to_it() -> No
     assert all(own[m] == set() for m in busy)
 
 
+@pytest.mark.parametrize("on_the_rings_exits", [False, True])
+def test_a_club_bigger_than_each_of_a_networks_key_rings_is_not_its_body(
+        on_the_rings_exits: bool) -> None:
+    """A network whose heads share three API keys, a ring of five on each, and
+    a hobby club of nine on its own few prompt templates, in one community.
+    The club is the biggest set of members tied by the group's own entities,
+    but it does not harvest: the rings that do, together bigger, are the body,
+    and the club's templates tie it to no one but itself. Heads that harvest
+    little on the network's own templates, linked to the rings by their exits
+    more than to anyone else, are the network's all the same."""
+    world = World(seed=46)
+    background = world.background(500)
+    exits = [world.address() for _ in range(5)]
+    rings = [heavy(world, f"ring{k}", n=5, api_key=f"key-{k}", sessions=30, requests=1_200,
+                   reasoning=20, output=1_200 * 1_500, days=20,
+                   categories={s: 3 for s in CATEGORIES[:10]},
+                   ips=[(exits[k], 15), (exits[k + 2], 15)]) for k in range(3)]
+    heads = [m for ring in rings for m in ring]
+    rng = random.Random(7)
+    club_templates = [rng.getrandbits(64) for _ in range(3)]
+    club = [world.account(f"club{i}", sessions=8, requests=40, reasoning=1,
+                          templates=[rng.choice(club_templates) for _ in range(8)],
+                          categories={"writing": 6, "chat": 2},
+                          ips=[(exits[i % 5], 8)] if on_the_rings_exits else None)
+            for i in range(9)]
+    ctx = world.context()
+    bar = (0.5 + ctx.params.own_intent) / 2
+    assert all(ctx.ref.own_intent[a] >= bar for a in heads)
+    assert all(ctx.ref.own_intent[a] < bar for a in club)
+    members = heads + club + background[:6]
+    components = [c for c in group(ctx, members).marked_components() if len(c) > 1]
+    assert max(len(c) for c in components) == len(club)
+    _features, own = evaluate_group(members, ctx)
+    assert all("api_key" in own[m] for m in heads)
+    if on_the_rings_exits:
+        assert all("template" in own[m] for m in club)
+        return
+    assert all(own[m] == set() for m in club)
+    scored_groups, per_account, _population = score_all(
+        ctx.evidence, ctx.projection, [members], ctx=ctx)
+    assert scored_groups[0].flagged
+    assert {m for m in members if per_account[m][1]} == set(heads)
+
+
 @pytest.mark.parametrize("declared", [True, False])
 def test_a_declared_team_inside_a_networks_community_keeps_no_tie_to_it(declared: bool) -> None:
     """An evaluation team on one card and key, its own suite of prompts and

@@ -353,21 +353,51 @@ def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
     members' own extraction profile is halfway from ordinary (one half) to
     the mark of their own (`own_intent`) and they ask for extraction
     themselves (`asks_for_extraction`): volume, templates and a sweep of
-    subjects are what a busy household has too; the purpose is a harvest's."""
+    subjects are what a busy household has too; the purpose is a harvest's.
+    (A component that is one declared customer must also be flagged on its
+    own, `_stands_alone_if_a_customer`.) When the largest component does not
+    harvest, those that do are more members together, and its links outside
+    itself go more to others than to the other components, they are the body
+    and the largest is not: a network that gives each ring of its heads its
+    own API key, in one community with a hobby club on the club's own few
+    templates, has no component as big as the club, and the club is linked to
+    no ring. (Quiet heads on the network's own templates share its exits.)"""
     components = [held for held in ([m for m in c if own[m]]
                                     for c in group.marked_components()) if held]
     if not components:
         return
     bar = (0.5 + ctx.params.own_intent) / 2
     profile = ctx.ref.own_intent
-    body = max(components, key=len)
+
+    def harvests(component: list[int]) -> bool:
+        return float(profile[component].mean()) >= bar and asks_for_extraction(component, ctx)
+
+    largest = max(components, key=len)
+    kept = [c for c in components
+            if c is not largest and harvests(c) and _stands_alone_if_a_customer(c, ctx)]
+    if harvests(largest) or sum(map(len, kept)) <= len(largest) or \
+            _tied_to(largest, [m for c in components if c is not largest for m in c], group):
+        kept.append(largest)
     for component in components:
-        if component is body or (float(profile[component].mean()) >= bar
-                                 and asks_for_extraction(component, ctx)
-                                 and _stands_alone_if_a_customer(component, ctx)):
+        if any(component is k for k in kept):
             continue
         for m in component:
             own[m] -= MARK_KINDS.keys()
+
+
+def _tied_to(component: list[int], others: list[int], group: Group) -> bool:
+    """Whether a component's links outside itself go more to `others` than to
+    everyone else."""
+    projection = group.projection
+    inside = np.zeros(projection.size, dtype=bool)
+    inside[component] = True
+    toward = np.zeros(projection.size, dtype=bool)
+    toward[others] = True
+    src, dst, w = projection.sources, projection.targets, projection.weights
+    out = inside[src] != inside[dst]
+    far = np.where(inside[src[out]], dst[out], src[out])
+    to_others = float(w[out][toward[far]].sum())
+    return to_others > float(w[out].sum()) - to_others
 
 
 def _stands_alone_if_a_customer(component: list[int], ctx: ScoringContext) -> bool:
