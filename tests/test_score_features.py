@@ -971,6 +971,14 @@ def test_one_billing_and_own_domain_without_a_declared_organisation() -> None:
     assert F.one_billing(group(ctx, cards))[:3] == (0.5, None, 0.0)
     # A domain most of whose users are outside the group is not its own.
     assert F.one_billing(group(ctx, shared))[2] == 0.0
+    # A company that bills two teams to a card each, on its own domain: the
+    # team that is most of the domain's users (8 of 13) is one billing on a
+    # domain of its own; the other (5 of 13) is not.
+    team_a = heavy(world, "team-a", n=8, payment="pm-team-a", email_domain="media.example")
+    team_b = heavy(world, "team-b", n=5, payment="pm-team-b", email_domain="media.example")
+    ctx = world.context()
+    assert F.one_billing(group(ctx, team_a))[:3] == (1.0, None, 0.5 * CAP)
+    assert F.one_billing(group(ctx, team_b))[2] == 0.0
     # The group's other sharing still counts: it is not discounted like a
     # declared organisation's.
     found = features_of(ctx, agency)

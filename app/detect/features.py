@@ -583,7 +583,11 @@ class Group:
             for key in per_account.get(m, ()):
                 inside[key].append(m)
         return [accounts for key, accounts in inside.items()
-                if len(accounts) > 1 and len(accounts) >= 0.5 * users[key]]
+                if len(accounts) > 1 and len(accounts) >= OWN_ENTITY * users[key]]
+
+
+# An entity is a group's own when at least this share of its users are members.
+OWN_ENTITY = 0.5
 
 
 def rate_evidence(share: float, chance: float) -> float:
@@ -886,14 +890,17 @@ def one_billing(group: Group) -> Result:
 def _one_billing(group: Group) -> float:
     """The share of members under the group's one payment method and its one
     institutional e-mail domain (the smaller of the two), when the domain is
-    not a public mail service and (nearly) all its users are members."""
+    not a public mail service and is the group's own: most of its users are
+    members (as for any entity, `Group.own_cliques`). A company may bill its
+    teams to a card each: one team is a group of its own, beside the others
+    on the company's domain; a throw-away mail domain is most users' own."""
     cards = Counter(a.get("payment") for a in group.accounts if a.get("payment"))
     top = _top_domain(group)
     if not cards or top is None:
         return 0.0
     _card, billed = cards.most_common(1)[0]
     domain, users, own = top
-    if domain in PUBLIC_MAIL or own < 0.8:
+    if domain in PUBLIC_MAIL or own < OWN_ENTITY:
         return 0.0
     return min(billed, users) / group.size
 
