@@ -160,6 +160,13 @@ def test_a_decision_without_a_key_stays_and_says_why(world: Graph) -> None:
     keyless = Graph(world.driver, world.settings.model_copy(update={"sharing_key": None}))
     network = _networks(world, 4)[3]
     case_id = cases.create_from_network(keyless, network, "Farm D", "alice")
+    # A member's card linked by hand: the case shares a kind that leaves only
+    # as a keyed hash, whatever the network shares itself.
+    ids = [m["account_id"] for m in cases.case_members(keyless, case_id)]
+    links = keyless.read("cases/member_links", account_ids=ids)
+    cards = [str(r["key"]) for r in links if r["rel"] == "PAID_WITH"]
+    assert cards, "the network's members pay with cards"
+    cases.add_entity(keyless, case_id, "payment", cards[0], "alice")
     decision = decide_case(keyless, case_id, "alice", status="confirmed")
     assert decision.changes["status"] == ["open", "confirmed"]
     assert decision.problem and "no sharing key" in decision.problem
