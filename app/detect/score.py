@@ -357,7 +357,7 @@ def _keep_ties_to_the_network(group: Group, own: dict[int, set[str]],
     (A component that is one declared customer must also be flagged on its
     own, `_stands_alone_if_a_customer`.) When the largest component does not
     harvest, those that do are more members together, and its links outside
-    itself go more to others than to the other components, they are the body
+    itself go less to the other components than to everyone else, they are the body
     and the largest is not: a network that gives each ring of its heads its
     own API key, in one community with a hobby club on the club's own few
     templates, has no component as big as the club, and the club is linked to
